@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The up/down engine: namespace lifecycle, the undo stack and the order
+ * of steps. Links live in apply_link.c, routes in apply_route.c. */
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+
+#include "apply_int.h"
+#include "netns.h"
+
+int undo_push(struct apply_ctx *ctx, const struct undo *u, struct error *e)
+{
+	struct undo *slot = array_append(&ctx->undo, &ctx->n_undo, sizeof(*slot));
+
+	if (!slot)
+		return err_set(e, -ENOMEM, "recording undo step");
+	*slot = *u;
+	ctx->changes++;
+	return 0;
+}
+
+static void drop_record(struct apply_ctx *ctx, enum state_kind kind, const char *key)
+{
+	ssize_t i = state_find(ctx->st, kind, key);
+	if (i >= 0)
+		state_drop(ctx->st, (size_t)i, NULL);
+}
+
+static int undo_sysctl(struct apply_ctx *ctx, const struct undo *u, struct error *e)
+{
+	int saved = -1, r = ns_enter(ctx->ns_fd, &saved, e);
+
+	if (r < 0)
+		return r;
+	r = sysctl_write(u->key, u->value, NULL, 0, e);
+	ns_leave(&saved);
+	return r;
+}
+
+static int undo_one(struct apply_ctx *ctx, const struct undo *u, struct error *e)
+{
+	struct nl_sock *nl = u->host ? &ctx->host : &ctx->ns;
+	struct link_req req = LINK_REQ_INIT;
+	ssize_t i;
+	int r;
+
+	switch (u->kind) {
+	case U_NETNS:
+		return ns_delete(ctx->c->name, e);
+	case U_HOSTLINK:
+		r = link_delete(&ctx->host, u->name, e);
+		if (r == 0)
+			drop_record(ctx, ST_HOSTLINK, u->name);
+		return r;
+	case U_PHYSICAL: {
+		i = state_find(ctx->st, ST_PHYSICAL, u->name);
+		if (i < 0)
+			return 0;
+		_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0)
+			return err_set(e, -errno, "opening own network namespace");
+		r = physical_return(ctx, &ctx->st->v[i], self, e);
+		if (r == 0)
+			drop_record(ctx, ST_PHYSICAL, u->name);
+		return r;
+	}
+	case U_NSLINK:
+		return link_delete(&ctx->ns, u->name, e);
+	case U_ADDR:
+		return addr_del(nl, u->ifindex, &u->addr, e);
+	case U_ADDR_READD:
+		return addr_add(nl, u->ifindex, &u->addr, e);
+	case U_ROUTE:
+		return route_del(nl, &u->route, e);
+	case U_ROUTE_READD:
+		return route_add(nl, &u->route, e);
+	case U_LINKSET:
+		req.mtu = u->mtu;
+		req.mac = u->has_mac ? u->mac : NULL;
+		req.up = u->up;
+		r = link_set(nl, u->ifindex, &req, e);
+		return r < 0 ? err_set(e, r, "restoring link '%s'", u->name) : 0;
+	case U_SYSCTL:
+		return undo_sysctl(ctx, u, e);
+	}
+	return 0;
+}
+
+/* Unwind in reverse. Errors are reported on stderr only through the CLI's
+ * record of the first failure; here we keep going so that as much as
+ * possible is undone. */
+void undo_all(struct apply_ctx *ctx)
+{
+	while (ctx->n_undo > 0) {
+		struct error e = { 0 };
+		const struct undo *u = &ctx->undo[--ctx->n_undo];
+		if (undo_one(ctx, u, &e) < 0) {
+			char buf[1400];
+			fprintf(stderr, "netnsctl: rollback: %s\n", err_format(&e, buf, sizeof(buf)));
+		}
+	}
+}
+
+static void ctx_release(struct apply_ctx *ctx)
+{
+	nl_close(&ctx->host);
+	nl_close(&ctx->ns);
+	live_free(&ctx->host_live);
+	live_free(&ctx->live);
+	free(ctx->undo);
+	state_free(ctx->st);
+	if (ctx->ns_fd >= 0)
+		close(ctx->ns_fd);
+}
+
+/* Namespace-wide sysctls. IPv6 first, since `default` only reaches devices
+ * that appear afterwards; user Sysctl= last, since they may name links. */
+static int ns_sysctls(struct apply_ctx *ctx, bool user, struct error *e)
+{
+	static const char *const v6keys[] = { "net.ipv6.conf.all.disable_ipv6",
+					       "net.ipv6.conf.default.disable_ipv6" };
+	int saved = -1, r = ns_enter(ctx->ns_fd, &saved, e);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < (user ? ctx->c->sysctls.n : ELEMENTSOF(v6keys)); i++) {
+		const struct cfg_sysctl *s = user ? &ctx->c->sysctls.v[i] : NULL;
+		struct undo u = { .kind = U_SYSCTL };
+		const char *key = user ? s->key : v6keys[i];
+		const char *want = user ? s->value : (ctx->c->ipv6.v ? "0" : "1");
+		char cur[256];
+
+		if (sysctl_read(key, cur, sizeof(cur), NULL) == 0 && STREQ(cur, want))
+			continue;
+		strscpy(u.key, sizeof(u.key), key);
+		r = sysctl_write(key, want, u.value, sizeof(u.value), e);
+		if (r < 0 && user)
+			err_at(e, s->loc.file, s->loc.line);
+		if (r == 0)
+			r = undo_push(ctx, &u, e);
+	}
+	ns_leave(&saved);
+	return r;
+}
+
+static int loopback_up(struct apply_ctx *ctx, struct error *e)
+{
+	const struct live_link *lo = live_link_by_name(&ctx->live, "lo");
+	struct link_req req = LINK_REQ_INIT;
+	int r;
+
+	if (!ctx->c->loopback.v || (lo && (lo->flags & IFF_UP)))
+		return 0;
+	req.up = 1;
+	r = link_set(&ctx->ns, lo ? lo->ifindex : 1, &req, e);
+	if (r < 0)
+		return err_set(e, r, "bringing up loopback");
+	ctx->changes++;
+	return 0;
+}
+
+/* A state record without its namespace is what a crash between the two
+ * leaves. Undo what it lists so that `up` starts clean. */
+static int clear_stale_state(const char *name, struct error *e)
+{
+	struct state *st = NULL;
+	int r = state_load(name, &st, e);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	state_free(st);
+	return apply_down(name, false, e);
+}
+
+static int open_or_create(struct apply_ctx *ctx, bool *created, struct error *e)
+{
+	const char *name = ctx->c->name;
+	const char *f[STATE_FIELDS] = { name };
+	int r = ns_open(name, &ctx->ns_fd, e);
+
+	if (r == 0) {
+		r = state_load(name, &ctx->st, e);
+		if (r == -ENOENT)
+			return err_set(e, -EEXIST,
+				       "namespace '%s' exists but is not managed by netnsctl (made by `ip netns add`?); remove it with `netnsctl down --force %s` first",
+				       name, name);
+		return r;
+	}
+	if (r != -ENOENT)
+		return r;
+	r = clear_stale_state(name, e);
+	if (r < 0)
+		return r;
+	ctx->st = state_new(name);
+	if (!ctx->st)
+		return err_set(e, -ENOMEM, "allocating state");
+	ns_self_id(&ctx->st->origin_dev, &ctx->st->origin_ino);
+	/* Record first: a crash right after ns_create leaves a record to undo. */
+	r = state_add(ctx->st, ST_NETNS, f, e);
+	if (r < 0)
+		return r;
+	r = ns_create(name, &ctx->ns_fd, e);
+	if (r < 0) {
+		state_remove(name, NULL);
+		return err_set(e, r, "creating namespace '%s'", name);
+	}
+	*created = true;
+	return undo_push(ctx, &(struct undo){ .kind = U_NETNS }, e);
+}
+
+static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct error *e)
+{
+	int r;
+
+	r = nl_open(&ctx->host, NETLINK_ROUTE, e);
+	if (r < 0)
+		return r;
+	r = links_preflight(ctx, e);
+	if (r < 0)
+		return r;
+	r = open_or_create(ctx, &res->created, e);
+	if (r < 0)
+		return r;
+	r = nl_open_in(&ctx->ns, NETLINK_ROUTE, ctx->ns_fd, e);
+	if (r < 0)
+		return r;
+	r = live_read(&ctx->ns, LIVE_ALL, &ctx->live, e);
+	if (r < 0)
+		return r;
+	if ((r = ns_sysctls(ctx, false, e)) < 0 || (r = loopback_up(ctx, e)) < 0 ||
+	    (r = links_remove_stale(ctx, e)) < 0 || (r = links_apply(ctx, e)) < 0 ||
+	    (r = ns_sysctls(ctx, true, e)) < 0 || (r = routes_apply(ctx, e)) < 0)
+		return r;
+	if (!ctx->st->complete || ctx->changes) {
+		ctx->st->complete = true;
+		r = state_save(ctx->st, e);
+	}
+	return r;
+}
+
+int apply_up(const struct cfg *c, struct apply_result *ret, struct error *e)
+{
+	struct apply_ctx ctx = { .c = c, .ns_fd = -1 };
+	struct apply_result res = { 0 };
+	int r = up_steps(&ctx, &res, e);
+
+	if (r < 0) {
+		undo_all(&ctx);
+		if (res.created)
+			state_remove(c->name, NULL);
+		else if (ctx.st)
+			state_save(ctx.st, NULL);
+		err_set(e, r, "bringing up '%s'", c->name);
+	} else {
+		res.changes = ctx.changes;
+		if (ret)
+			*ret = res;
+	}
+	ctx_release(&ctx);
+	return r;
+}
+
+/* The namespace devices return to: the one `up` ran from, if it can be
+ * found; otherwise the caller's. */
+static int origin_fd(const struct state *st, struct error *e)
+{
+	uint64_t dev, ino;
+	char **names = NULL;
+	size_t n = 0;
+	int fd = -1;
+
+	if (ns_self_id(&dev, &ino) == 0 && (dev != st->origin_dev || ino != st->origin_ino) &&
+	    ns_list(&names, &n, NULL) == 0) {
+		for (size_t i = 0; i < n && fd < 0; i++) {
+			int cand;
+			uint64_t d, in;
+			if (ns_open(names[i], &cand, NULL) < 0)
+				continue;
+			if (ns_fd_id(cand, &d, &in) == 0 && d == st->origin_dev && in == st->origin_ino)
+				fd = cand;
+			else
+				close(cand);
+		}
+		strv_free(names, n);
+	}
+	if (fd < 0)
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, -errno, "opening own network namespace");
+	return fd;
+}
+
+/* Return every device that carries our alias, even if the record for it
+ * was lost: a physical NIC must never stay behind. */
+static int return_marked(struct apply_ctx *ctx, int host_fd, struct error *e)
+{
+	struct live live;
+	char prefix[128];
+	int r, first = 0;
+
+	snprintf(prefix, sizeof(prefix), ALIAS_PREFIX "%s:", ctx->c->name);
+	r = live_read(&ctx->ns, LIVE_LINKS, &live, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < live.n_links; i++) {
+		const struct live_link *l = &live.links[i];
+		struct state_rec rec = { .kind = ST_PHYSICAL };
+		if (strncmp(l->alias, prefix, strlen(prefix)) != 0)
+			continue;
+		strscpy(rec.f[0], sizeof(rec.f[0]), l->alias + strlen(prefix));
+		strscpy(rec.f[1], sizeof(rec.f[1]), l->name);
+		r = physical_return(ctx, &rec, host_fd, e);
+		if (r < 0 && !first)
+			first = r;
+	}
+	live_free(&live);
+	return first;
+}
+
+static int down_records(struct apply_ctx *ctx, struct error *e)
+{
+	_cleanup_close_ int host_fd = origin_fd(ctx->st, e);
+	int first = 0, r;
+
+	if (host_fd < 0)
+		return host_fd;
+	for (size_t k = ctx->st->n; k-- > 0;) {
+		struct state_rec *rec = &ctx->st->v[k];
+		struct error tmp = { 0 };
+		struct error *use = first ? &tmp : e;
+
+		switch (rec->kind) {
+		case ST_PHYSICAL:
+			r = ctx->ns_fd >= 0 ? physical_return(ctx, rec, host_fd, use) : 0;
+			break;
+		case ST_HOSTLINK:
+			r = link_delete(&ctx->host, rec->f[0], use);
+			break;
+		case ST_FILE:
+			r = unlink(rec->f[0]) < 0 && errno != ENOENT ? err_set(use, -errno, "removing %s", rec->f[0]) : 0;
+			break;
+		case ST_NETNS:
+		default:
+			continue; /* last, below */
+		}
+		if (r < 0 && !first)
+			first = r;
+		if (r == 0)
+			state_drop(ctx->st, k, NULL);
+	}
+	if (ctx->ns_fd >= 0 && !first)
+		first = return_marked(ctx, host_fd, e);
+	return first;
+}
+
+int apply_down(const char *name, bool force, struct error *e)
+{
+	_cleanup_cfg_ struct cfg *fake = cfg_new();
+	struct apply_ctx ctx = { .ns_fd = -1 };
+	int r;
+
+	if (!fake)
+		return err_set(e, -ENOMEM, "taking down '%s'", name);
+	strscpy(fake->name, sizeof(fake->name), name);
+	ctx.c = fake;
+	r = state_load(name, &ctx.st, e);
+	if (r == -ENOENT) {
+		r = ns_open(name, &ctx.ns_fd, e);
+		if (r == -ENOENT)
+			return 0; /* nothing there: down is done */
+		if (r == 0 && !force)
+			r = err_set(e, -EPERM,
+				    "namespace '%s' is not managed by netnsctl; use --force to delete it anyway", name);
+		else if (r == 0)
+			r = ns_delete(name, e);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = ns_open(name, &ctx.ns_fd, e);
+	if (r < 0 && r != -ENOENT)
+		goto out;
+	if ((r = nl_open(&ctx.host, NETLINK_ROUTE, e)) < 0)
+		goto out;
+	if (ctx.ns_fd >= 0 && (r = nl_open_in(&ctx.ns, NETLINK_ROUTE, ctx.ns_fd, e)) < 0)
+		goto out;
+	r = down_records(&ctx, e);
+	if (r == 0)
+		r = ns_delete(name, e);
+	if (r == 0)
+		r = state_remove(name, e);
+out:
+	if (r < 0)
+		err_set(e, r, "taking down '%s'", name);
+	ctx_release(&ctx);
+	return r;
+}

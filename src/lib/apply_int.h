@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal to apply*.c: the context and the undo stack. */
+#pragma once
+
+#include "addr.h"
+#include "apply.h"
+#include "link.h"
+#include "live.h"
+#include "state.h"
+
+enum undo_kind {
+	U_NETNS,       /* delete the namespace we created */
+	U_HOSTLINK,    /* delete a host-side link we created (veth host end) */
+	U_PHYSICAL,    /* move a physical device back */
+	U_NSLINK,      /* delete a link we created inside the namespace */
+	U_ADDR,        /* remove an address we added */
+	U_ADDR_READD,  /* put back an address we removed */
+	U_ROUTE,       /* remove a route we added */
+	U_ROUTE_READD, /* put back a route we removed */
+	U_LINKSET,     /* restore mtu/mac/up of a link we changed */
+	U_SYSCTL,      /* restore a sysctl inside the namespace */
+};
+
+struct undo {
+	enum undo_kind kind;
+	bool host; /* acts through the host socket rather than the namespace's */
+	char name[IFNAME_MAX + 1];
+	int ifindex;
+	struct cfg_addr addr;
+	struct route_spec route;
+	uint32_t mtu;
+	uint8_t mac[6];
+	bool has_mac;
+	int up;
+	char key[256], value[256];
+};
+
+struct apply_ctx {
+	const struct cfg *c;
+	struct state *st;
+	int ns_fd;
+	struct nl_sock host;
+	struct nl_sock ns;
+	struct live host_live; /* host links (+routes if a physical link is moved) */
+	struct live live;      /* inside the namespace */
+	struct undo *undo;
+	size_t n_undo;
+	unsigned changes;
+};
+
+int undo_push(struct apply_ctx *ctx, const struct undo *u, struct error *e);
+void undo_all(struct apply_ctx *ctx);
+
+/* apply_link.c */
+int links_preflight(struct apply_ctx *ctx, struct error *e);
+int links_apply(struct apply_ctx *ctx, struct error *e);
+int links_remove_stale(struct apply_ctx *ctx, struct error *e);
+int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host_ns_fd,
+		    struct error *e);
+
+/* apply_route.c */
+int routes_apply(struct apply_ctx *ctx, struct error *e);

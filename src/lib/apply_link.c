@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* [Link] handling for `up`: checks against the live host, creating or
+ * moving each link, its attributes and addresses, and giving physical
+ * devices back. */
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+
+#include "apply_int.h"
+#include "netns.h"
+
+static int link_fail(const struct cfg_link *l, struct error *e, int r)
+{
+	err_at(e, l->loc.file, l->loc.line);
+	return r;
+}
+
+static void host_alias(const struct apply_ctx *ctx, char *buf, size_t size)
+{
+	snprintf(buf, size, ALIAS_PREFIX "%s", ctx->c->name);
+}
+
+static void physical_alias(const struct apply_ctx *ctx, const char *orig, char *buf, size_t size)
+{
+	snprintf(buf, size, ALIAS_PREFIX "%s:%s", ctx->c->name, orig);
+}
+
+/* Refuse to move the device carrying a host default route without Force=. */
+static int check_default_route(struct apply_ctx *ctx, const struct cfg_link *l, int ifindex,
+			       struct error *e)
+{
+	if (l->force.v)
+		return 0;
+	if (!ctx->host_live.routes) {
+		int r = live_read(&ctx->host, LIVE_ROUTES, &ctx->host_live, e);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ctx->host_live.n_routes; i++) {
+		const struct live_route *rt = &ctx->host_live.routes[i];
+		if (rt->dst.prefixlen == 0 && rt->oif == ifindex)
+			return err_cfg(e, l->device.loc.file, l->device.loc.line,
+				       "refusing to move '%s': it carries the host's default route, and moving it could cut this machine off (set Force=yes to move it anyway)",
+				       l->device.v);
+	}
+	return 0;
+}
+
+static int preflight_one(struct apply_ctx *ctx, const struct cfg_link *l, bool ns_exists,
+			 struct error *e)
+{
+	struct live_link hl;
+	char alias[400];
+	int r;
+
+	switch ((enum link_kind)l->kind.v) {
+	case LINK_PHYSICAL:
+		r = live_get_link(&ctx->host, l->device.v, &hl, e);
+		if (r == -ENODEV && ns_exists)
+			return 0; /* probably inside already; links_apply checks */
+		if (r == -ENODEV)
+			return err_cfg(e, l->device.loc.file, l->device.loc.line,
+				       "device '%s' does not exist on the host", l->device.v);
+		return r < 0 ? r : check_default_route(ctx, l, hl.ifindex, e);
+	case LINK_MACVLAN:
+		r = live_get_link(&ctx->host, l->device.v, &hl, e);
+		if (r == -ENODEV)
+			return err_cfg(e, l->device.loc.file, l->device.loc.line,
+				       "parent device '%s' does not exist on the host", l->device.v);
+		return r;
+	case LINK_BRIDGE:
+		r = live_get_link(&ctx->host, l->bridge.v, &hl, e);
+		if (r == -ENODEV || (r == 0 && !STREQ(hl.kind, "bridge")))
+			return err_cfg(e, l->bridge.loc.file, l->bridge.loc.line,
+				       r == 0 ? "'%s' is not a bridge" : "bridge '%s' does not exist on the host",
+				       l->bridge.v);
+		if (r < 0)
+			return r;
+		/* the host end is a veth end too */
+		__attribute__((fallthrough));
+	case LINK_VETH:
+		r = live_get_link(&ctx->host, l->host_name.v, &hl, e);
+		host_alias(ctx, alias, sizeof(alias));
+		if (r == 0 && !STREQ(hl.alias, alias))
+			return err_cfg(e, (l->host_name.loc.line ? l->host_name.loc : l->loc).file,
+				       (l->host_name.loc.line ? l->host_name.loc : l->loc).line,
+				       "host interface name '%s' is already in use (set HostName= to another name)",
+				       l->host_name.v);
+		return r == -ENODEV ? 0 : r;
+	case LINK_WIREGUARD:
+	case LINK_TUN:
+	default:
+		return err_cfg(e, l->kind.loc.file, l->kind.loc.line,
+			       "Kind=%s is not supported by this version of netnsctl yet",
+			       link_kind_to_string((enum link_kind)l->kind.v));
+	}
+}
+
+int links_preflight(struct apply_ctx *ctx, struct error *e)
+{
+	char path[256];
+	bool ns_exists;
+
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ctx->c->name);
+	ns_exists = access(path, F_OK) == 0;
+	for (size_t i = 0; i < ctx->c->n_links; i++) {
+		int r = preflight_one(ctx, &ctx->c->links[i], ns_exists, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void mac_to_string(const uint8_t *m, char *buf, size_t size)
+{
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static int create_physical(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e)
+{
+	struct link_req req = LINK_REQ_INIT;
+	struct live_link hl;
+	char mtu[16], mac[24] = "", alias[400];
+	int r;
+
+	r = live_get_link(&ctx->host, l->device.v, &hl, e);
+	if (r == -ENODEV)
+		return err_cfg(e, l->device.loc.file, l->device.loc.line,
+			       "device '%s' does not exist, neither on the host nor in the namespace",
+			       l->device.v);
+	if (r < 0)
+		return r;
+	snprintf(mtu, sizeof(mtu), "%u", hl.mtu);
+	if (hl.has_mac)
+		mac_to_string(hl.mac, mac, sizeof(mac));
+	/* The record goes first, so that a crash mid-move still knows the
+	 * original name; the alias is a second copy that travels with the
+	 * device. */
+	r = state_add(ctx->st, ST_PHYSICAL, (const char *[STATE_FIELDS]){ l->device.v, l->name.v, mtu, mac, hl.alias },
+		      e);
+	if (r < 0)
+		return r;
+	physical_alias(ctx, l->device.v, alias, sizeof(alias));
+	req.ns_fd = ctx->ns_fd;
+	req.name = l->name.v;
+	req.alias = alias;
+	r = link_set(&ctx->host, hl.ifindex, &req, e);
+	if (r < 0) {
+		state_drop(ctx->st, (size_t)state_find(ctx->st, ST_PHYSICAL, l->device.v), NULL);
+		return err_set(e, r, "moving '%s' into the namespace as '%s'", l->device.v, l->name.v);
+	}
+	struct undo u = { .kind = U_PHYSICAL };
+	strscpy(u.name, sizeof(u.name), l->device.v);
+	return undo_push(ctx, &u, e);
+}
+
+static int create_veth(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e)
+{
+	struct veth_req req = {
+		.host_name = l->host_name.v,
+		.peer_name = l->name.v,
+		.peer_ns_fd = ctx->ns_fd,
+		.mtu = l->mtu.v,
+		.peer_mac = l->mac.loc.line ? l->mac.v : NULL,
+	};
+	struct live_link br;
+	char alias[400];
+	int r;
+
+	if (l->kind.v == LINK_BRIDGE) {
+		r = live_get_link(&ctx->host, l->bridge.v, &br, e);
+		if (r < 0)
+			return err_set(e, r, "looking up bridge '%s'", l->bridge.v);
+		req.master = br.ifindex;
+	}
+	host_alias(ctx, alias, sizeof(alias));
+	req.alias = alias;
+	r = state_add(ctx->st, ST_HOSTLINK, (const char *[STATE_FIELDS]){ l->host_name.v }, e);
+	if (r < 0)
+		return r;
+	r = link_create_veth(&ctx->host, &req, e);
+	if (r < 0) {
+		state_drop(ctx->st, (size_t)state_find(ctx->st, ST_HOSTLINK, l->host_name.v), NULL);
+		return err_set(e, r, "creating veth '%s' (inside: '%s')", l->host_name.v, l->name.v);
+	}
+	struct undo u = { .kind = U_HOSTLINK };
+	strscpy(u.name, sizeof(u.name), l->host_name.v);
+	return undo_push(ctx, &u, e);
+}
+
+static uint32_t macvlan_mode_flag(enum mv_mode m)
+{
+	switch (m) {
+	case MV_PRIVATE:
+		return MACVLAN_MODE_PRIVATE;
+	case MV_VEPA:
+		return MACVLAN_MODE_VEPA;
+	case MV_PASSTHRU:
+		return MACVLAN_MODE_PASSTHRU;
+	case MV_BRIDGE:
+	default:
+		return MACVLAN_MODE_BRIDGE;
+	}
+}
+
+static int create_macvlan(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e)
+{
+	struct live_link parent;
+	int r = live_get_link(&ctx->host, l->device.v, &parent, e);
+
+	if (r < 0)
+		return err_set(e, r, "looking up parent '%s'", l->device.v);
+	r = link_create_macvlan(&ctx->host, parent.ifindex, l->name.v, ctx->ns_fd,
+				macvlan_mode_flag((enum mv_mode)l->mode.v), l->mtu.v,
+				l->mac.loc.line ? l->mac.v : NULL, e);
+	if (r < 0)
+		return err_set(e, r, "creating macvlan '%s' on '%s'", l->name.v, l->device.v);
+	struct undo u = { .kind = U_NSLINK };
+	strscpy(u.name, sizeof(u.name), l->name.v);
+	return undo_push(ctx, &u, e);
+}
+
+/* Is the live link what the config describes? Changing a live link's kind
+ * is refused rather than guessed at. */
+static int check_kind(struct apply_ctx *ctx, const struct cfg_link *l, const struct live_link *ll,
+		      struct error *e)
+{
+	char alias[400];
+	bool ok;
+
+	physical_alias(ctx, l->device.v, alias, sizeof(alias));
+	switch ((enum link_kind)l->kind.v) {
+	case LINK_PHYSICAL:
+		ok = STREQ(ll->alias, alias);
+		break;
+	case LINK_MACVLAN:
+		ok = STREQ(ll->kind, "macvlan");
+		break;
+	default:
+		ok = STREQ(ll->kind, "veth") && strncmp(ll->alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) != 0;
+		break;
+	}
+	if (ok)
+		return 0;
+	return err_cfg(e, l->loc.file, l->loc.line,
+		       "link '%s' in namespace '%s' is not the Kind=%s this config describes; changing a live link is unsafe: run `netnsctl down %s` first",
+		       l->name.v, ctx->c->name, link_kind_to_string((enum link_kind)l->kind.v), ctx->c->name);
+}
+
+/* MTU, MAC and the up flag in one request; undo restores the old values
+ * when the link existed before this run. */
+static int ensure_attrs(struct apply_ctx *ctx, const struct cfg_link *l, const struct live_link *ll,
+			bool existed, struct error *e)
+{
+	struct link_req req = LINK_REQ_INIT;
+	struct undo u = { .kind = U_LINKSET, .ifindex = ll->ifindex, .up = -1 };
+	int r;
+
+	if (l->mtu.loc.line && ll->mtu != l->mtu.v) {
+		req.mtu = l->mtu.v;
+		u.mtu = ll->mtu;
+	}
+	if (l->mac.loc.line && (!ll->has_mac || memcmp(ll->mac, l->mac.v, 6) != 0)) {
+		req.mac = l->mac.v;
+		memcpy(u.mac, ll->mac, 6);
+		u.has_mac = ll->has_mac;
+	}
+	if (!(ll->flags & IFF_UP)) {
+		req.up = 1;
+		u.up = 0;
+	}
+	if (!req.mtu && !req.mac && req.up < 0)
+		return 0;
+	strscpy(u.name, sizeof(u.name), l->name.v);
+	r = link_set(&ctx->ns, ll->ifindex, &req, e);
+	if (r < 0)
+		return err_set(e, r, "configuring link '%s'", l->name.v);
+	if (existed)
+		return undo_push(ctx, &u, e);
+	ctx->changes++;
+	return 0;
+}
+
+/* Make the addresses on ifindex exactly `want`, ignoring link-local ones
+ * the kernel manages. */
+static int ensure_addrs(struct apply_ctx *ctx, struct nl_sock *nl, bool host, int ifindex,
+			const struct cfg_addr_list *want, const struct live_addr *have, size_t n_have,
+			struct error *e)
+{
+	int r;
+
+	for (size_t i = 0; i < n_have; i++) {
+		const struct live_addr *a = &have[i];
+		bool wanted = false;
+		if (a->ifindex != ifindex || a->scope == RT_SCOPE_LINK || a->scope == RT_SCOPE_HOST)
+			continue;
+		for (size_t j = 0; j < want->n; j++)
+			wanted |= cfg_addr_equal(&want->v[j], &a->a);
+		if (wanted)
+			continue;
+		r = addr_del(nl, ifindex, &a->a, e);
+		if (r < 0)
+			return r;
+		r = undo_push(ctx, &(struct undo){ .kind = U_ADDR_READD, .host = host, .ifindex = ifindex, .addr = a->a }, e);
+		if (r < 0)
+			return r;
+	}
+	for (size_t j = 0; j < want->n; j++) {
+		bool present = false;
+		for (size_t i = 0; i < n_have; i++)
+			present |= have[i].ifindex == ifindex && cfg_addr_equal(&want->v[j], &have[i].a);
+		if (present)
+			continue;
+		r = addr_add(nl, ifindex, &want->v[j], e);
+		if (r < 0) {
+			err_at(e, want->v[j].loc.file, want->v[j].loc.line);
+			return r;
+		}
+		r = undo_push(ctx, &(struct undo){ .kind = U_ADDR, .host = host, .ifindex = ifindex, .addr = want->v[j] }, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int host_end_addrs(struct apply_ctx *ctx, const struct cfg_link *l, bool created,
+			  struct error *e)
+{
+	struct live_link hl;
+	struct live host = { 0 };
+	int r;
+
+	if (l->kind.v != LINK_VETH)
+		return 0;
+	r = live_get_link(&ctx->host, l->host_name.v, &hl, e);
+	if (r < 0)
+		return err_set(e, r, "looking up host end '%s'", l->host_name.v);
+	if (!(hl.flags & IFF_UP)) {
+		struct link_req req = LINK_REQ_INIT;
+		req.up = 1;
+		r = link_set(&ctx->host, hl.ifindex, &req, e);
+		if (r < 0)
+			return err_set(e, r, "bringing up host end '%s'", l->host_name.v);
+	}
+	/* A new host end has no addresses; only a live one needs the dump
+	 * that finds stale ones. */
+	if (created)
+		return ensure_addrs(ctx, &ctx->host, true, hl.ifindex, &l->host_addrs, NULL, 0, e);
+	r = live_read(&ctx->host, LIVE_ADDRS, &host, e);
+	if (r < 0)
+		return r;
+	r = ensure_addrs(ctx, &ctx->host, true, hl.ifindex, &l->host_addrs, host.addrs, host.n_addrs, e);
+	live_free(&host);
+	return r;
+}
+
+static int apply_one(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e)
+{
+	const struct live_link *existing = live_link_by_name(&ctx->live, l->name.v);
+	struct live_link ll;
+	int r;
+
+	if (existing) {
+		r = check_kind(ctx, l, existing, e);
+		if (r < 0)
+			return r;
+		ll = *existing;
+	} else {
+		switch ((enum link_kind)l->kind.v) {
+		case LINK_PHYSICAL:
+			r = create_physical(ctx, l, e);
+			break;
+		case LINK_MACVLAN:
+			r = create_macvlan(ctx, l, e);
+			break;
+		default:
+			r = create_veth(ctx, l, e);
+			break;
+		}
+		if (r < 0)
+			return r;
+		r = live_get_link(&ctx->ns, l->name.v, &ll, e);
+		if (r < 0)
+			return err_set(e, r, "looking up new link '%s'", l->name.v);
+	}
+	r = ensure_addrs(ctx, &ctx->ns, false, ll.ifindex, &l->addrs, existing ? ctx->live.addrs : NULL,
+			 existing ? ctx->live.n_addrs : 0, e);
+	if (r < 0)
+		return r;
+	r = ensure_attrs(ctx, l, &ll, existing != NULL, e);
+	if (r < 0)
+		return r;
+	return host_end_addrs(ctx, l, existing == NULL, e);
+}
+
+int links_apply(struct apply_ctx *ctx, struct error *e)
+{
+	for (size_t i = 0; i < ctx->c->n_links; i++) {
+		int r = apply_one(ctx, &ctx->c->links[i], e);
+		if (r < 0)
+			return link_fail(&ctx->c->links[i], e, r);
+	}
+	return 0;
+}
+
+/* Links in the state record that the config no longer has. */
+int links_remove_stale(struct apply_ctx *ctx, struct error *e)
+{
+	for (size_t k = ctx->st->n; k-- > 0;) {
+		const struct state_rec *rec = &ctx->st->v[k];
+		bool wanted = false;
+		int r;
+
+		if (rec->kind != ST_PHYSICAL && rec->kind != ST_HOSTLINK)
+			continue;
+		for (size_t i = 0; i < ctx->c->n_links; i++) {
+			const struct cfg_link *l = &ctx->c->links[i];
+			if (rec->kind == ST_PHYSICAL)
+				wanted |= l->kind.v == LINK_PHYSICAL && STREQ(l->device.v, rec->f[0]);
+			else
+				wanted |= l->host_name.v[0] && STREQ(l->host_name.v, rec->f[0]);
+		}
+		if (wanted)
+			continue;
+		if (rec->kind == ST_PHYSICAL) {
+			_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+			r = self < 0 ? err_set(e, -errno, "opening own namespace")
+				     : physical_return(ctx, rec, self, e);
+		} else {
+			r = link_delete(&ctx->host, rec->f[0], e);
+		}
+		if (r < 0)
+			return r;
+		ctx->changes++;
+		state_drop(ctx->st, k, NULL);
+	}
+	return 0;
+}
+
+static int find_marked(struct apply_ctx *ctx, const char *orig, int *ret_ifindex, struct error *e)
+{
+	struct live live;
+	char alias[400];
+	int r;
+
+	physical_alias(ctx, orig, alias, sizeof(alias));
+	r = live_read(&ctx->ns, LIVE_LINKS, &live, e);
+	if (r < 0)
+		return r;
+	r = -ENODEV;
+	for (size_t i = 0; i < live.n_links; i++)
+		if (STREQ(live.links[i].alias, alias)) {
+			*ret_ifindex = live.links[i].ifindex;
+			r = 0;
+		}
+	live_free(&live);
+	return r;
+}
+
+int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host_ns_fd,
+		    struct error *e)
+{
+	const char *orig = rec->f[0], *inside = rec->f[1];
+	struct link_req req = LINK_REQ_INIT;
+	unsigned m[6];
+	uint8_t mac[6];
+	int ifindex, r;
+
+	r = link_index(&ctx->ns, inside, &ifindex, e);
+	if (r == -ENODEV)
+		r = find_marked(ctx, orig, &ifindex, e);
+	if (r == -ENODEV) {
+		/* Not inside: if the host has it back already, we are done. */
+		if (link_index(&ctx->host, orig, &ifindex, NULL) == 0)
+			return 0;
+		return err_set(e, -ENODEV, "device '%s' is neither in namespace '%s' nor on the host", orig,
+			       ctx->c->name);
+	}
+	if (r < 0)
+		return r;
+	req.up = 0;
+	req.ns_fd = host_ns_fd;
+	req.name = orig;
+	req.mtu = (uint32_t)strtoul(rec->f[2], NULL, 10);
+	if (sscanf(rec->f[3], "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6) {
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)m[i];
+		req.mac = mac;
+	}
+	req.alias = rec->f[4];
+	r = link_set(&ctx->ns, ifindex, &req, e);
+	if (r == -EEXIST)
+		return err_set(e, r, "returning '%s' to the host: a device of that name exists there now", orig);
+	return r < 0 ? err_set(e, r, "returning '%s' to the host", orig) : 0;
+}

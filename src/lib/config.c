@@ -1,0 +1,808 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The schema: which keys exist in which section, and how each value is
+ * parsed into struct cfg. Loading files and drop-ins is at the bottom. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+enum section {
+	SEC_NAMESPACE,
+	SEC_LINK,
+	SEC_ROUTE,
+	SEC_DNS,
+	SEC_SERVICE,
+	_SEC_MAX,
+};
+
+static const char *const section_names[_SEC_MAX] = {
+	[SEC_NAMESPACE] = "Namespace", [SEC_LINK] = "Link",       [SEC_ROUTE] = "Route",
+	[SEC_DNS] = "DNS",             [SEC_SERVICE] = "Service",
+};
+
+static const char *const link_kinds[_LINK_KIND_MAX] = {
+	[LINK_PHYSICAL] = "physical", [LINK_VETH] = "veth",           [LINK_MACVLAN] = "macvlan",
+	[LINK_BRIDGE] = "bridge",     [LINK_WIREGUARD] = "wireguard", [LINK_TUN] = "tun",
+};
+
+static const char *const macvlan_modes[_MV_MAX] = {
+	[MV_BRIDGE] = "bridge", [MV_PRIVATE] = "private",
+	[MV_VEPA] = "vepa",     [MV_PASSTHRU] = "passthru",
+};
+
+const char *link_kind_to_string(enum link_kind k)
+{
+	return (unsigned)k < _LINK_KIND_MAX ? link_kinds[k] : "?";
+}
+
+const char *macvlan_mode_to_string(enum mv_mode m)
+{
+	return (unsigned)m < _MV_MAX ? macvlan_modes[m] : "?";
+}
+
+/* ---- value parsers ------------------------------------------------------ */
+
+struct cfg_key;
+typedef int (*value_parser)(const struct cfg_key *k, void *field, const char *value,
+			    struct cfg_loc loc, struct error *e);
+
+struct cfg_key {
+	enum section section;
+	const char *name;
+	value_parser parse;
+	size_t offset; /* of the field inside the section object */
+	const char *const *choices; /* for enums */
+	int n_choices;
+};
+
+int cfg_addr_parse(const char *s, bool want_prefix, struct cfg_addr *ret)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	struct cfg_addr a = { 0 };
+	char *slash, *end;
+	long plen = -1;
+
+	if (!strscpy(buf, sizeof(buf), s))
+		return -EINVAL;
+	slash = strchr(buf, '/');
+	if (slash) {
+		if (!want_prefix || !isdigit((unsigned char)slash[1]))
+			return -EINVAL;
+		*slash = '\0';
+		errno = 0;
+		plen = strtol(slash + 1, &end, 10);
+		if (*end || errno)
+			return -EINVAL;
+	} else if (want_prefix) {
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, &a.v4) == 1)
+		a.family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, &a.v6) == 1)
+		a.family = AF_INET6;
+	else
+		return -EINVAL;
+	if (plen < 0)
+		plen = a.family == AF_INET ? 32 : 128;
+	if (plen > (a.family == AF_INET ? 32 : 128))
+		return -ERANGE;
+	a.prefixlen = (uint8_t)plen;
+	*ret = a;
+	return 0;
+}
+
+const char *cfg_addr_to_string(const struct cfg_addr *a, bool with_prefix, char *buf, size_t size)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(a->family, a->raw, tmp, sizeof(tmp)))
+		strscpy(tmp, sizeof(tmp), "?");
+	if (with_prefix)
+		snprintf(buf, size, "%s/%u", tmp, a->prefixlen);
+	else
+		snprintf(buf, size, "%s", tmp);
+	return buf;
+}
+
+bool cfg_addr_equal(const struct cfg_addr *a, const struct cfg_addr *b)
+{
+	size_t n = a->family == AF_INET ? 4 : 16;
+	return a->family == b->family && a->prefixlen == b->prefixlen && memcmp(a->raw, b->raw, n) == 0;
+}
+
+static bool want_prefix(const struct cfg_key *k)
+{
+	return STREQ(k->name, "Address") || STREQ(k->name, "HostAddress") ||
+	       STREQ(k->name, "Destination");
+}
+
+/* Address lists: repeatable; whitespace-separated values are allowed; an
+ * empty assignment clears the list (as in systemd). */
+static int parse_addr_list(const struct cfg_key *k, void *field, const char *value,
+			   struct cfg_loc loc, struct error *e)
+{
+	struct cfg_addr_list *l = field;
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return err_set(e, -ENOMEM, "parsing %s=", k->name);
+	if (*value == '\0') {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return 0;
+	}
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		struct cfg_addr a;
+		int r = cfg_addr_parse(w, want_prefix(k), &a);
+		if (r < 0)
+			return err_cfg(e, loc.file, loc.line, "invalid %s '%s' in [%s] (expected %s)",
+				       k->name, w, section_names[k->section],
+				       want_prefix(k) ? "ADDRESS/PREFIX, e.g. 192.0.2.10/24 or 2001:db8::10/64"
+						      : "an IPv4 or IPv6 address without prefix");
+		a.loc = loc;
+		struct cfg_addr *slot = array_append(&l->v, &l->n, sizeof(*slot));
+		if (!slot)
+			return err_set(e, -ENOMEM, "parsing %s=", k->name);
+		*slot = a;
+	}
+	return 0;
+}
+
+static int parse_addr_one(const struct cfg_key *k, void *field, const char *value,
+			  struct cfg_loc loc, struct error *e)
+{
+	struct cfg_addr *a = field;
+
+	if (*value == '\0') {
+		memset(a, 0, sizeof(*a));
+		return 0;
+	}
+	if (STREQ(k->name, "Destination") && STREQ(value, "default"))
+		value = "0.0.0.0/0";
+	if (cfg_addr_parse(value, want_prefix(k), a) < 0)
+		return err_cfg(e, loc.file, loc.line, "invalid %s '%s' in [%s]", k->name, value,
+			       section_names[k->section]);
+	a->loc = loc;
+	return 0;
+}
+
+static int parse_ifname(const struct cfg_key *k, void *field, const char *value,
+			struct cfg_loc loc, struct error *e)
+{
+	struct cfg_ifname *f = field;
+
+	if (*value == '\0') {
+		memset(f, 0, sizeof(*f));
+		return 0;
+	}
+	if (!ifname_valid(value))
+		return err_cfg(e, loc.file, loc.line,
+			       "invalid interface name '%.64s' for %s= (1-15 bytes, no '/', ':' or whitespace, not '.' or '..')",
+			       value, k->name);
+	strscpy(f->v, sizeof(f->v), value);
+	f->loc = loc;
+	return 0;
+}
+
+static int parse_bool(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		      struct error *e)
+{
+	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+	static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+	struct cfg_bool *b = field;
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			b->v = true;
+			b->loc = loc;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			b->v = false;
+			b->loc = loc;
+			return 0;
+		}
+	}
+	return err_cfg(e, loc.file, loc.line, "invalid boolean '%.64s' for %s= (use yes or no)", value,
+		       k->name);
+}
+
+static int parse_u32(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		     struct error *e)
+{
+	struct cfg_u32 *u = field;
+	char *end;
+	unsigned long long v;
+
+	if (*value == '\0') {
+		memset(u, 0, sizeof(*u));
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || *end || errno || v > UINT32_MAX)
+		return err_cfg(e, loc.file, loc.line, "invalid number '%.64s' for %s=", value, k->name);
+	u->v = (uint32_t)v;
+	u->loc = loc;
+	return 0;
+}
+
+static int parse_mac(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		     struct error *e)
+{
+	struct cfg_mac *m = field;
+	unsigned b[6];
+	char tail;
+
+	if (*value == '\0') {
+		memset(m, 0, sizeof(*m));
+		return 0;
+	}
+	if (strlen(value) != 17 ||
+	    sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s' (expected xx:xx:xx:xx:xx:xx)",
+			       k->name, value);
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)value[i * 3]) || !isxdigit((unsigned char)value[i * 3 + 1]))
+			return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s'", k->name, value);
+		m->v[i] = (uint8_t)b[i];
+	}
+	if (m->v[0] & 1)
+		return err_cfg(e, loc.file, loc.line, "%s '%s' is a multicast address", k->name, value);
+	if (!(m->v[0] | m->v[1] | m->v[2] | m->v[3] | m->v[4] | m->v[5]))
+		return err_cfg(e, loc.file, loc.line, "%s must not be all zeros", k->name);
+	m->loc = loc;
+	return 0;
+}
+
+static int parse_enum(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		      struct error *e)
+{
+	struct cfg_enum *en = field;
+	char list[256] = "";
+
+	for (int i = 0; i < k->n_choices; i++) {
+		if (STREQ(value, k->choices[i])) {
+			en->v = i;
+			en->loc = loc;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 k->choices[i]);
+	}
+	return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s' (expected one of: %s)", k->name, value,
+		       list);
+}
+
+static int parse_str(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		     struct error *e)
+{
+	struct cfg_str *s = field;
+	char *v = strdup(value);
+
+	if (!v)
+		return err_set(e, -ENOMEM, "parsing %s=", k->name);
+	free(s->v);
+	s->v = v;
+	s->loc = loc;
+	return 0;
+}
+
+/* Whitespace-separated, repeatable; each word checked by `valid`. */
+static int parse_word_list(const struct cfg_key *k, void *field, const char *value,
+			   struct cfg_loc loc, bool (*valid)(const char *), const char *what,
+			   struct error *e)
+{
+	struct cfg_str_list *l = field;
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return err_set(e, -ENOMEM, "parsing %s=", k->name);
+	if (*value == '\0') {
+		for (size_t i = 0; i < l->n; i++)
+			free(l->v[i].v);
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return 0;
+	}
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (!valid(w))
+			return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s' for %s=", what, w, k->name);
+		struct cfg_str *slot = array_append(&l->v, &l->n, sizeof(*slot));
+		if (!slot || !(slot->v = strdup(w)))
+			return err_set(e, -ENOMEM, "parsing %s=", k->name);
+		slot->loc = loc;
+	}
+	return 0;
+}
+
+static bool join_unit_valid(const char *s)
+{
+	return unit_name_valid(s) || (ns_name_valid(s) && !strchr(s, '.'));
+}
+
+static int parse_units(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		       struct error *e)
+{
+	int r = parse_word_list(k, field, value, loc, join_unit_valid, "unit name", e);
+	struct cfg_str_list *l = field;
+
+	/* "nginx" means nginx.service, as with systemctl. */
+	for (size_t i = 0; r == 0 && i < l->n; i++) {
+		if (strchr(l->v[i].v, '.'))
+			continue;
+		size_t n = strlen(l->v[i].v);
+		char *s = realloc(l->v[i].v, n + sizeof(".service"));
+		if (!s)
+			return err_set(e, -ENOMEM, "parsing %s=", k->name);
+		memcpy(s + n, ".service", sizeof(".service"));
+		l->v[i].v = s;
+	}
+	return r;
+}
+
+static int parse_domains(const struct cfg_key *k, void *field, const char *value,
+			 struct cfg_loc loc, struct error *e)
+{
+	return parse_word_list(k, field, value, loc, domain_valid, "domain", e);
+}
+
+static int parse_sysctl(const struct cfg_key *k, void *field, const char *value,
+			struct cfg_loc loc, struct error *e)
+{
+	struct cfg_sysctl_list *l = field;
+	const char *eq = strchr(value, '=');
+	_cleanup_free_ char *key = NULL;
+
+	if (*value == '\0') {
+		for (size_t i = 0; i < l->n; i++) {
+			free(l->v[i].key);
+			free(l->v[i].value);
+		}
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return 0;
+	}
+	if (!eq)
+		return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s' (expected net.KEY=VALUE)", k->name,
+			       value);
+	key = strndup(value, (size_t)(eq - value));
+	if (!key)
+		return err_set(e, -ENOMEM, "parsing %s=", k->name);
+	for (char *p = key; *p; p++)
+		if (*p == '/')
+			*p = '.';
+	if (!sysctl_key_valid(key))
+		return err_cfg(e, loc.file, loc.line,
+			       "invalid sysctl '%.64s' for %s= (only net.* keys apply inside a namespace)", key,
+			       k->name);
+	const char *v = eq + 1;
+	if (*v == '\0' || strlen(v) > 255)
+		return err_cfg(e, loc.file, loc.line, "sysctl '%s' needs a value", key);
+	for (const char *p = v; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			return err_cfg(e, loc.file, loc.line, "sysctl '%s' value contains a control character", key);
+	struct cfg_sysctl *slot = array_append(&l->v, &l->n, sizeof(*slot));
+	if (!slot || !(slot->value = strdup(v)))
+		return err_set(e, -ENOMEM, "parsing %s=", k->name);
+	slot->key = TAKE_PTR(key);
+	slot->loc = loc;
+	return 0;
+}
+
+static int parse_ns_name(const struct cfg_key *k _unused_, void *field, const char *value,
+			 struct cfg_loc loc, struct error *e)
+{
+	struct cfg *c = (struct cfg *)((char *)field - offsetof(struct cfg, name));
+
+	if (!ns_name_valid(value))
+		return err_cfg(e, loc.file, loc.line,
+			       "invalid namespace name '%.64s' (1-64 characters of A-Z a-z 0-9 _ . -, not '.' or '..')",
+			       value);
+	strscpy(c->name, sizeof(c->name), value);
+	c->name_loc = loc;
+	return 0;
+}
+
+#define KEY(sec, n, fn, type, member) { sec, n, fn, offsetof(type, member), NULL, 0 }
+#define ENUMKEY(sec, n, type, member, tbl) \
+	{ sec, n, parse_enum, offsetof(type, member), tbl, (int)ELEMENTSOF(tbl) }
+
+static const struct cfg_key keys[] = {
+	KEY(SEC_NAMESPACE, "Name", parse_ns_name, struct cfg, name),
+	KEY(SEC_NAMESPACE, "Description", parse_str, struct cfg, description),
+	KEY(SEC_NAMESPACE, "Loopback", parse_bool, struct cfg, loopback),
+	KEY(SEC_NAMESPACE, "IPv6", parse_bool, struct cfg, ipv6),
+	KEY(SEC_NAMESPACE, "Sysctl", parse_sysctl, struct cfg, sysctls),
+
+	ENUMKEY(SEC_LINK, "Kind", struct cfg_link, kind, link_kinds),
+	KEY(SEC_LINK, "Name", parse_ifname, struct cfg_link, name),
+	KEY(SEC_LINK, "Device", parse_ifname, struct cfg_link, device),
+	KEY(SEC_LINK, "Address", parse_addr_list, struct cfg_link, addrs),
+	KEY(SEC_LINK, "Gateway", parse_addr_list, struct cfg_link, gateways),
+	KEY(SEC_LINK, "MTU", parse_u32, struct cfg_link, mtu),
+	KEY(SEC_LINK, "MACAddress", parse_mac, struct cfg_link, mac),
+	KEY(SEC_LINK, "HostName", parse_ifname, struct cfg_link, host_name),
+	KEY(SEC_LINK, "HostAddress", parse_addr_list, struct cfg_link, host_addrs),
+	KEY(SEC_LINK, "Bridge", parse_ifname, struct cfg_link, bridge),
+	ENUMKEY(SEC_LINK, "Mode", struct cfg_link, mode, macvlan_modes),
+	KEY(SEC_LINK, "Force", parse_bool, struct cfg_link, force),
+	KEY(SEC_LINK, "WaitForDevice", parse_bool, struct cfg_link, wait_for_device),
+
+	KEY(SEC_ROUTE, "Destination", parse_addr_one, struct cfg_route, dst),
+	KEY(SEC_ROUTE, "Gateway", parse_addr_one, struct cfg_route, gw),
+	KEY(SEC_ROUTE, "Link", parse_ifname, struct cfg_route, link),
+	KEY(SEC_ROUTE, "Metric", parse_u32, struct cfg_route, metric),
+
+	KEY(SEC_DNS, "Nameserver", parse_addr_list, struct cfg, nameservers),
+	KEY(SEC_DNS, "Search", parse_domains, struct cfg, search),
+
+	KEY(SEC_SERVICE, "Join", parse_units, struct cfg, joins),
+};
+
+const char *const *cfg_known_keys(void)
+{
+	static const char *list[ELEMENTSOF(keys) + 1];
+	static char storage[ELEMENTSOF(keys)][48];
+
+	if (!list[0])
+		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+			snprintf(storage[i], sizeof(storage[i]), "%s.%s", section_names[keys[i].section],
+				 keys[i].name);
+			list[i] = storage[i];
+		}
+	return list;
+}
+
+/* ---- the INI handler ---------------------------------------------------- */
+
+struct parse_state {
+	struct cfg *c;
+	const char *file;
+	int section; /* enum section, or -1 */
+};
+
+static int unknown_key(const struct parse_state *ps, const char *key, unsigned line,
+		       struct error *e)
+{
+	const char *best = NULL;
+	unsigned best_d = 3;
+
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		if ((int)keys[i].section != ps->section)
+			continue;
+		unsigned d = str_distance(key, keys[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = keys[i].name;
+		}
+	}
+	if (best)
+		return err_cfg(e, ps->file, line, "unknown key '%.64s' in [%s] (did you mean '%s'?)", key,
+			       section_names[ps->section], best);
+	return err_cfg(e, ps->file, line, "unknown key '%.64s' in [%s]", key, section_names[ps->section]);
+}
+
+static int open_section(struct parse_state *ps, const char *name, unsigned line, struct error *e)
+{
+	struct cfg_loc loc = { ps->file, line };
+
+	ps->section = -1;
+	for (int i = 0; i < _SEC_MAX; i++)
+		if (STREQ(name, section_names[i]))
+			ps->section = i;
+	if (ps->section < 0) {
+		for (int i = 0; i < _SEC_MAX; i++)
+			if (str_distance(name, section_names[i]) <= 2)
+				return err_cfg(e, ps->file, line, "unknown section [%.64s] (did you mean [%s]?)",
+					       name, section_names[i]);
+		return err_cfg(e, ps->file, line, "unknown section [%.64s]", name);
+	}
+	if (ps->section == SEC_LINK) {
+		struct cfg_link *l = array_append(&ps->c->links, &ps->c->n_links, sizeof(*l));
+		if (!l)
+			return err_set(e, -ENOMEM, "adding [Link]");
+		l->loc = loc;
+		l->kind.v = -1;
+	} else if (ps->section == SEC_ROUTE) {
+		struct cfg_route *r = array_append(&ps->c->routes, &ps->c->n_routes, sizeof(*r));
+		if (!r)
+			return err_set(e, -ENOMEM, "adding [Route]");
+		r->loc = loc;
+	} else if (ps->section == SEC_DNS && ps->c->dns_loc.line == 0) {
+		ps->c->dns_loc = loc;
+	}
+	return 0;
+}
+
+static void *section_object(struct parse_state *ps)
+{
+	switch (ps->section) {
+	case SEC_LINK:
+		return &ps->c->links[ps->c->n_links - 1];
+	case SEC_ROUTE:
+		return &ps->c->routes[ps->c->n_routes - 1];
+	default:
+		return ps->c;
+	}
+}
+
+static int cfg_handler(void *data, const char *section, const char *key, const char *value,
+		       unsigned line, struct error *e)
+{
+	struct parse_state *ps = data;
+
+	if (!key)
+		return open_section(ps, section, line, e);
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		if ((int)keys[i].section != ps->section || !STREQ(keys[i].name, key))
+			continue;
+		struct cfg_loc loc = { ps->file, line };
+		return keys[i].parse(&keys[i], (char *)section_object(ps) + keys[i].offset, value, loc, e);
+	}
+	return unknown_key(ps, key, line, e);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+struct cfg *cfg_new(void)
+{
+	struct cfg *c = calloc(1, sizeof(struct cfg));
+
+	if (c) {
+		c->loopback.v = true;
+		c->ipv6.v = true;
+	}
+	return c;
+}
+
+static void str_list_free(struct cfg_str_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].v);
+	free(l->v);
+}
+
+void cfg_free(struct cfg *c)
+{
+	if (!c)
+		return;
+	free(c->description.v);
+	for (size_t i = 0; i < c->sysctls.n; i++) {
+		free(c->sysctls.v[i].key);
+		free(c->sysctls.v[i].value);
+	}
+	free(c->sysctls.v);
+	for (size_t i = 0; i < c->n_links; i++) {
+		free(c->links[i].addrs.v);
+		free(c->links[i].gateways.v);
+		free(c->links[i].host_addrs.v);
+	}
+	free(c->links);
+	free(c->routes);
+	free(c->nameservers.v);
+	str_list_free(&c->search);
+	str_list_free(&c->joins);
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c);
+}
+
+static const char *remember_file(struct cfg *c, const char *file)
+{
+	char **slot = array_append(&c->files, &c->n_files, sizeof(*slot));
+	if (!slot)
+		return NULL;
+	*slot = strdup(file);
+	if (!*slot) {
+		c->n_files--;
+		return NULL;
+	}
+	return *slot;
+}
+
+int cfg_parse_text(struct cfg *c, const char *text, size_t len, const char *file, struct error *e)
+{
+	struct parse_state ps = { .c = c, .section = -1 };
+
+	ps.file = remember_file(c, file);
+	if (!ps.file)
+		return err_set(e, -ENOMEM, "reading %s", file);
+	return ini_parse(text, len, ps.file, cfg_handler, &ps, e);
+}
+
+/* Refuse files anyone but root could have written, as sshd does. Only
+ * enforced when running as root: an unprivileged `check` may read anything
+ * it can open. */
+static int check_owner(const struct stat *st, const char *path, const char *what, struct error *e)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (st->st_uid != 0)
+		return err_cfg(e, path, 0, "refusing %s not owned by root (owner uid %u)", what,
+			       (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		if (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && (st->st_mode & S_IWOTH) == 0)
+			return 0;
+		return err_cfg(e, path, 0, "refusing %s writable by group or others (mode %04o)", what,
+			       (unsigned)(st->st_mode & 07777));
+	}
+	return 0;
+}
+
+int cfg_parse_file(struct cfg *c, const char *path, struct error *e)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	size_t off = 0;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_set(e, -errno, "opening %s", path);
+	if (fstat(fd, &st) < 0)
+		return err_set(e, -errno, "inspecting %s", path);
+	if (!S_ISREG(st.st_mode))
+		return err_cfg(e, path, 0, "not a regular file");
+	if ((uint64_t)st.st_size > CFG_MAX_FILE_SIZE)
+		return err_cfg(e, path, 0, "file too large (%lld bytes; the limit is %u)",
+			       (long long)st.st_size, CFG_MAX_FILE_SIZE);
+	r = check_owner(&st, path, "config file", e);
+	if (r < 0)
+		return r;
+	text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		return err_set(e, -ENOMEM, "reading %s", path);
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + off, (size_t)st.st_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_set(e, -errno, "reading %s", path);
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	return cfg_parse_text(c, text, off, path, e);
+}
+
+const char *cfg_dir(const char *explicit_dir)
+{
+	const char *env;
+
+	if (explicit_dir && *explicit_dir)
+		return explicit_dir;
+	env = getenv("NETNSCTL_CONFIG_DIR");
+	return env && *env ? env : CFG_DEFAULT_DIR;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Parse DIR/NAME.conf.d/ *.conf in lexical order; a missing dir is fine. */
+static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
+{
+	DIR *d = opendir(dropin_dir);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : err_set(e, -errno, "opening %s", dropin_dir);
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 || !STREQ(de->d_name + len - 5, ".conf"))
+			continue;
+		char **slot = array_append(&names, &n, sizeof(*slot));
+		if (!slot || !(*slot = strdup(de->d_name))) {
+			r = err_set(e, -ENOMEM, "listing %s", dropin_dir);
+			goto out;
+		}
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char path[PATH_MAX];
+		if (snprintf(path, sizeof(path), "%s/%s", dropin_dir, names[i]) >= (int)sizeof(path))
+			r = err_set(e, -ENAMETOOLONG, "reading %s/%s", dropin_dir, names[i]);
+		else
+			r = cfg_parse_file(c, path, e);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return r;
+}
+
+static int check_dir(const char *dir, struct error *e)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : err_set(e, -errno, "inspecting %s", dir);
+	return check_owner(&st, dir, "config directory", e);
+}
+
+int cfg_load(const char *dir, const char *name, struct cfg **ret, struct error *e)
+{
+	_cleanup_cfg_ struct cfg *c = NULL;
+	char path[PATH_MAX];
+	int r;
+
+	if (!ns_name_valid(name))
+		return err_cfg(e, NULL, 0,
+			       "invalid namespace name '%.64s' (1-64 characters of A-Z a-z 0-9 _ . -, not '.' or '..')",
+			       name);
+	r = check_dir(dir, e);
+	if (r < 0)
+		return r;
+	c = cfg_new();
+	if (!c)
+		return err_set(e, -ENOMEM, "loading %s", name);
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		e->kind = ERR_CONFIG;
+		return err_set(e, -ENOENT, "no configuration for '%s' (expected %s)", name, path);
+	}
+	r = cfg_parse_file(c, path, e);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s.conf.d", dir, name);
+	r = parse_dropins(c, path, e);
+	if (r < 0)
+		return r;
+	if (c->name_loc.line && !STREQ(c->name, name))
+		return err_cfg(e, c->name_loc.file, c->name_loc.line,
+			       "Name=%s does not match the file name '%s' (rename the file or drop Name=)",
+			       c->name, name);
+	strscpy(c->name, sizeof(c->name), name);
+	r = cfg_validate(c, e);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int cfg_load_path(const char *path, struct cfg **ret, struct error *e)
+{
+	_cleanup_cfg_ struct cfg *c = cfg_new();
+	const char *base = strrchr(path, '/');
+	char name[NS_NAME_MAX + 8];
+	int r;
+
+	if (!c)
+		return err_set(e, -ENOMEM, "loading %s", path);
+	r = cfg_parse_file(c, path, e);
+	if (r < 0)
+		return r;
+	if (!c->name_loc.line) {
+		strscpy(name, sizeof(name), base ? base + 1 : path);
+		size_t n = strlen(name);
+		if (n > 5 && STREQ(name + n - 5, ".conf"))
+			name[n - 5] = '\0';
+		if (!ns_name_valid(name))
+			return err_cfg(e, path, 0, "file name does not give a valid namespace name; set [Namespace] Name=");
+		strscpy(c->name, sizeof(c->name), name);
+	}
+	r = cfg_validate(c, e);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(c);
+	return 0;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The configuration model: /etc/netnsctl/NAME.conf plus NAME.conf.d/ drop-ins,
+ * parsed into plain structs with no side effects. Every value keeps the file
+ * and line it came from, so later stages can point errors at it. */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "names.h"
+
+#define CFG_DEFAULT_DIR "/etc/netnsctl"
+#define CFG_MAX_FILE_SIZE (4u << 20)
+#define CFG_MAX_LINE (64u << 10)
+
+struct cfg_loc {
+	const char *file; /* owned by struct cfg (files[]) */
+	unsigned line;    /* 0 = not set */
+};
+
+struct cfg_addr {
+	int family; /* AF_INET or AF_INET6; 0 = unset */
+	uint8_t prefixlen;
+	union {
+		uint8_t raw[16];
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+	struct cfg_loc loc;
+};
+
+struct cfg_addr_list {
+	struct cfg_addr *v;
+	size_t n;
+};
+
+struct cfg_str {
+	char *v;
+	struct cfg_loc loc;
+};
+
+struct cfg_str_list {
+	struct cfg_str *v;
+	size_t n;
+};
+
+struct cfg_ifname {
+	char v[IFNAME_MAX + 1];
+	struct cfg_loc loc;
+};
+
+struct cfg_bool {
+	bool v;
+	struct cfg_loc loc; /* loc.line == 0: default in effect */
+};
+
+struct cfg_u32 {
+	uint32_t v;
+	struct cfg_loc loc;
+};
+
+struct cfg_mac {
+	uint8_t v[6];
+	struct cfg_loc loc;
+};
+
+enum link_kind {
+	LINK_PHYSICAL,
+	LINK_VETH,
+	LINK_MACVLAN,
+	LINK_BRIDGE,
+	LINK_WIREGUARD,
+	LINK_TUN,
+	_LINK_KIND_MAX,
+};
+
+enum mv_mode {
+	MV_BRIDGE,
+	MV_PRIVATE,
+	MV_VEPA,
+	MV_PASSTHRU,
+	_MV_MAX,
+};
+
+struct cfg_enum {
+	int v;
+	struct cfg_loc loc;
+};
+
+struct cfg_link {
+	struct cfg_loc loc; /* the [Link] header */
+	struct cfg_enum kind; /* enum link_kind */
+	struct cfg_ifname name;
+	struct cfg_ifname device;
+	struct cfg_addr_list addrs;
+	struct cfg_addr_list gateways; /* at most one per family */
+	struct cfg_u32 mtu;
+	struct cfg_mac mac;
+	struct cfg_ifname host_name;
+	struct cfg_addr_list host_addrs;
+	struct cfg_ifname bridge;
+	struct cfg_enum mode; /* enum mv_mode */
+	struct cfg_bool force;
+	struct cfg_bool wait_for_device;
+};
+
+struct cfg_route {
+	struct cfg_loc loc; /* the [Route] header */
+	struct cfg_addr dst;
+	struct cfg_addr gw;
+	struct cfg_ifname link;
+	struct cfg_u32 metric;
+};
+
+struct cfg_sysctl {
+	char *key;   /* normalised to dots: net.ipv4.ip_forward */
+	char *value;
+	struct cfg_loc loc;
+};
+
+struct cfg_sysctl_list {
+	struct cfg_sysctl *v;
+	size_t n;
+};
+
+struct cfg {
+	char name[NS_NAME_MAX + 1];
+	struct cfg_loc name_loc;
+	struct cfg_str description;
+	struct cfg_bool loopback; /* default yes */
+	struct cfg_bool ipv6;     /* default yes */
+	struct cfg_sysctl_list sysctls;
+
+	struct cfg_link *links;
+	size_t n_links;
+	struct cfg_route *routes;
+	size_t n_routes;
+
+	struct cfg_loc dns_loc; /* first [DNS] header; line 0 = no [DNS] section */
+	struct cfg_addr_list nameservers;
+	struct cfg_str_list search;
+
+	struct cfg_str_list joins; /* [Service] Join= */
+
+	char **files; /* every file read, in order; cfg_loc.file points here */
+	size_t n_files;
+};
+
+/* Callback-driven reader for systemd-style INI text. Exposed for the fuzzer
+ * and unit tests. `section` is NULL for assignments before any header, and
+ * key is NULL for a section header event. Returns -errno with e filled. */
+typedef int (*ini_handler)(void *data, const char *section, const char *key, const char *value,
+			   unsigned line, struct error *e);
+int ini_parse(const char *text, size_t len, const char *file, ini_handler handler, void *data,
+	      struct error *e);
+
+/* Parse one file's text into c (which may already hold earlier files).
+ * `file` is remembered for locations. */
+int cfg_parse_text(struct cfg *c, const char *text, size_t len, const char *file, struct error *e);
+
+/* Read a file (with size, NUL and ownership checks) and parse it into c. */
+int cfg_parse_file(struct cfg *c, const char *path, struct error *e);
+
+/* Load DIR/NAME.conf and DIR/NAME.conf.d/ *.conf in lexical order, fill in
+ * defaults and validate. -ENOENT (with a message) if NAME.conf is absent. */
+int cfg_load(const char *dir, const char *name, struct cfg **ret, struct error *e);
+
+/* Load an arbitrary file (for `check FILE`): name from the file's base name. */
+int cfg_load_path(const char *path, struct cfg **ret, struct error *e);
+
+/* Fill in defaults (derived names) and check everything that can be checked
+ * without the kernel. */
+int cfg_validate(struct cfg *c, struct error *e);
+
+struct cfg *cfg_new(void);
+void cfg_free(struct cfg *c);
+static inline void cfg_freep(struct cfg **c) { cfg_free(*c); }
+#define _cleanup_cfg_ _cleanup_(cfg_freep)
+
+/* The config directory in effect: explicit dir, else $NETNSCTL_CONFIG_DIR,
+ * else CFG_DEFAULT_DIR. */
+const char *cfg_dir(const char *explicit_dir);
+
+const char *link_kind_to_string(enum link_kind k);
+const char *macvlan_mode_to_string(enum mv_mode m);
+
+/* "192.0.2.1/24" or "2001:db8::1" (with_prefix=false). */
+const char *cfg_addr_to_string(const struct cfg_addr *a, bool with_prefix, char *buf, size_t size);
+int cfg_addr_parse(const char *s, bool want_prefix, struct cfg_addr *ret);
+bool cfg_addr_equal(const struct cfg_addr *a, const struct cfg_addr *b);
+
+/* Every key the parser accepts, as "Section.Key", NULL-terminated; for the
+ * documentation drift test. */
+const char *const *cfg_known_keys(void);

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A reader for systemd-style INI text: [Section] headers, Key=Value lines,
+ * '#'/';' comments and trailing-backslash continuations. It knows nothing of
+ * the schema; it reports events to a handler. */
+#include <ctype.h>
+#include <stdio.h>
+
+#include "config.h"
+
+static bool utf8_valid(const unsigned char *s, size_t len, size_t *ret_bad)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates and values past U+10FFFF. */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			goto bad;
+		i += n + 1;
+	}
+	return true;
+bad:
+	*ret_bad = i;
+	return false;
+}
+
+static unsigned line_of_offset(const char *text, size_t off)
+{
+	unsigned line = 1;
+	for (size_t i = 0; i < off; i++)
+		if (text[i] == '\n')
+			line++;
+	return line;
+}
+
+static char *strip(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static bool is_comment(const char *s)
+{
+	return *s == '#' || *s == ';';
+}
+
+/* Handle one logical line (already joined and stripped). */
+static int ini_line(char *l, const char *file, unsigned line, char **section, ini_handler handler,
+		    void *data, struct error *e)
+{
+	char *eq;
+
+	if (*l == '[') {
+		size_t n = strlen(l);
+		if (n < 3 || l[n - 1] != ']')
+			return err_cfg(e, file, line, "invalid section header '%.64s' (expected [Name])", l);
+		l[n - 1] = '\0';
+		for (char *p = l + 1; *p; p++)
+			if (!isalnum((unsigned char)*p))
+				return err_cfg(e, file, line, "invalid section name '%.64s'", l + 1);
+		*section = l + 1;
+		return handler(data, *section, NULL, NULL, line, e);
+	}
+	eq = strchr(l, '=');
+	if (!eq)
+		return err_cfg(e, file, line, "expected Key=Value or [Section], got '%.64s'", l);
+	*eq = '\0';
+	char *key = strip(l), *value = strip(eq + 1);
+	if (*key == '\0')
+		return err_cfg(e, file, line, "missing key before '='");
+	if (!*section)
+		return err_cfg(e, file, line, "assignment '%.64s=' outside of any section", key);
+	return handler(data, *section, key, value, line, e);
+}
+
+int ini_parse(const char *text, size_t len, const char *file, ini_handler handler, void *data,
+	      struct error *e)
+{
+	_cleanup_free_ char *logical = NULL;
+	_cleanup_free_ char *section_buf = NULL;
+	char *section = NULL;
+	size_t bad, pos = 0, llen = 0;
+	unsigned first_line = 0, lineno = 0;
+
+	if (memchr(text, '\0', len))
+		return err_cfg(e, file, line_of_offset(text, (size_t)((const char *)memchr(text, '\0', len) - text)),
+			       "file contains a NUL byte");
+	if (!utf8_valid((const unsigned char *)text, len, &bad))
+		return err_cfg(e, file, line_of_offset(text, bad), "invalid UTF-8");
+
+	logical = malloc(CFG_MAX_LINE + 2);
+	if (!logical)
+		return err_set(e, -ENOMEM, "allocating line buffer");
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+
+		lineno++;
+		if (n > CFG_MAX_LINE || llen + n + 1 > CFG_MAX_LINE)
+			return err_cfg(e, file, first_line ? first_line : lineno,
+				       "line too long (more than %u bytes)", CFG_MAX_LINE);
+
+		/* Inside a continuation, comment lines are skipped. */
+		if (llen > 0) {
+			size_t k = 0;
+			while (k < n && isspace((unsigned char)text[pos + k]))
+				k++;
+			if (k < n && is_comment(text + pos + k)) {
+				pos += n + 1;
+				continue;
+			}
+		} else {
+			first_line = lineno;
+		}
+		memcpy(logical + llen, text + pos, n);
+		llen += n;
+		logical[llen] = '\0';
+		pos += n + 1;
+
+		if (llen && logical[llen - 1] == '\r')
+			logical[--llen] = '\0';
+		if (llen && logical[llen - 1] == '\\' && !is_comment(strip(logical))) {
+			logical[llen - 1] = ' ';
+			if (pos < len)
+				continue;
+		}
+
+		char *l = strip(logical);
+		if (*l && !is_comment(l)) {
+			/* The section name must outlive the logical line buffer. */
+			char *sec = section;
+			int r = ini_line(l, file, first_line, &sec, handler, data, e);
+			if (r < 0)
+				return r;
+			if (sec != section) {
+				free(section_buf);
+				section_buf = strdup(sec);
+				if (!section_buf)
+					return err_set(e, -ENOMEM, "allocating section name");
+				section = section_buf;
+			}
+		}
+		llen = 0;
+	}
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What `list` and `status` show: read live from the kernel and the state
+ * record, with the config consulted only for what the kernel cannot know
+ * (joined units, description). The library renders JSON; the CLI renders
+ * the human form. */
+#pragma once
+
+#include <stdio.h>
+
+#include "config.h"
+#include "live.h"
+#include "state.h"
+
+enum ns_state {
+	NS_DOWN,    /* configured, no namespace */
+	NS_UP,      /* namespace exists (and, if managed, the last up finished) */
+	NS_PARTIAL, /* managed, but the last up did not finish */
+};
+
+struct ns_info {
+	char name[NS_NAME_MAX + 1];
+	bool managed;    /* a state record exists */
+	bool configured; /* a config file exists */
+	enum ns_state state;
+	struct cfg *cfg; /* NULL if absent or unparsable */
+	char cfg_error[512];
+	struct state *st;
+	struct live live; /* inside; empty when down */
+	size_t n_links;   /* excluding lo */
+};
+
+/* Everything about one namespace; detail=false reads only the link list. */
+int ns_info_read(const char *cfg_dir, const char *name, bool detail, struct ns_info *ret,
+		 struct error *e);
+void ns_info_free(struct ns_info *i);
+
+/* Every namespace that exists or is configured, sorted by name. */
+int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struct error *e);
+void ns_info_list_free(struct ns_info *v, size_t n);
+
+const char *ns_state_to_string(enum ns_state s);
+
+/* Host-side name of a link inside (veth host end) or NULL. */
+const char *ns_info_host_peer(const struct ns_info *i, const struct live_link *l);
+
+void status_json(FILE *f, const struct ns_info *i, bool pretty);
+void list_json(FILE *f, const struct ns_info *v, size_t n, bool pretty);

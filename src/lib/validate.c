@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Checks that need the whole config (required and conflicting keys, unique
+ * names) and the defaults that are derived from other values. Nothing here
+ * talks to the kernel. */
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+#define LINK_HINT "see netnsctl.conf(5), section [Link]"
+
+static int link_err(struct error *e, const struct cfg_loc *loc, const char *fmt, const char *a,
+		    const char *b)
+{
+	int r = err_cfg(e, loc->file, loc->line, fmt, a, b);
+	if (e)
+		e->hint = LINK_HINT;
+	return r;
+}
+
+/* ve-NAME for the first veth, ve-NAME-N after; shortened with a stable hash
+ * when that does not fit in 15 bytes. */
+static void derive_host_name(const char *ns, size_t index, char out[IFNAME_MAX + 1])
+{
+	char full[128];
+
+	if (index == 0)
+		snprintf(full, sizeof(full), "ve-%s", ns);
+	else
+		snprintf(full, sizeof(full), "ve-%s-%zu", ns, index);
+	if (strlen(full) <= IFNAME_MAX) {
+		strscpy(out, IFNAME_MAX + 1, full);
+		return;
+	}
+	/* "ve-" + 6 chars of the name + "-" + 5 hex digits = 15 bytes */
+	snprintf(out, IFNAME_MAX + 1, "ve-%.6s-%05x", ns, str_hash(full) & 0xfffff);
+}
+
+static int link_defaults(struct cfg *c, struct cfg_link *l, size_t index)
+{
+	enum link_kind k = (enum link_kind)l->kind.v;
+
+	if (!l->name.loc.line) {
+		if (k == LINK_PHYSICAL)
+			strscpy(l->name.v, sizeof(l->name.v), l->device.v);
+		else if (k == LINK_MACVLAN)
+			snprintf(l->name.v, sizeof(l->name.v), "mv%u", (unsigned)index);
+		else if (k == LINK_VETH || k == LINK_BRIDGE)
+			snprintf(l->name.v, sizeof(l->name.v), "eth%u", (unsigned)index);
+		else if (k == LINK_WIREGUARD)
+			snprintf(l->name.v, sizeof(l->name.v), "wg%u", (unsigned)index);
+		else
+			snprintf(l->name.v, sizeof(l->name.v), "tun%u", (unsigned)index);
+	}
+	if ((k == LINK_VETH || k == LINK_BRIDGE) && !l->host_name.loc.line) {
+		size_t nth = 0;
+		for (size_t i = 0; i < index; i++)
+			if (c->links[i].kind.v == LINK_VETH || c->links[i].kind.v == LINK_BRIDGE)
+				nth++;
+		derive_host_name(c->name, nth, l->host_name.v);
+	}
+	return 0;
+}
+
+/* Keys that make no sense for a kind. */
+static int link_conflicts(const struct cfg_link *l, struct error *e)
+{
+	enum link_kind k = (enum link_kind)l->kind.v;
+	const char *kind = link_kind_to_string(k);
+	bool has_host_end = k == LINK_VETH || k == LINK_BRIDGE;
+
+	if (l->device.loc.line && k != LINK_PHYSICAL && k != LINK_MACVLAN)
+		return link_err(e, &l->device.loc, "Device= does not apply to Kind=%s%s", kind, "");
+	if (l->bridge.loc.line && k != LINK_BRIDGE)
+		return link_err(e, &l->bridge.loc, "Bridge= needs Kind=bridge, not Kind=%s%s", kind, "");
+	if (l->mode.loc.line && k != LINK_MACVLAN)
+		return link_err(e, &l->mode.loc, "Mode= applies only to Kind=macvlan, not Kind=%s%s", kind, "");
+	if (l->host_name.loc.line && !has_host_end)
+		return link_err(e, &l->host_name.loc, "HostName= applies only to veth and bridge links, not Kind=%s%s",
+				kind, "");
+	if (l->host_addrs.n && !has_host_end)
+		return link_err(e, &l->host_addrs.v[0].loc,
+				"HostAddress= applies only to veth and bridge links, not Kind=%s%s", kind, "");
+	if (l->host_addrs.n && k == LINK_BRIDGE)
+		return link_err(e, &l->host_addrs.v[0].loc,
+				"HostAddress= cannot be used with Kind=bridge: the host end is a bridge port; address the bridge itself%s%s",
+				"", "");
+	if (l->force.loc.line && k != LINK_PHYSICAL)
+		return link_err(e, &l->force.loc, "Force= applies only to Kind=physical%s%s", "", "");
+	if (l->wait_for_device.loc.line && k != LINK_PHYSICAL)
+		return link_err(e, &l->wait_for_device.loc, "WaitForDevice= applies only to Kind=physical%s%s", "", "");
+	return 0;
+}
+
+static int check_gateways(const struct cfg_link *l, struct error *e)
+{
+	for (size_t i = 0; i < l->gateways.n; i++) {
+		const struct cfg_addr *g = &l->gateways.v[i];
+		bool have_family = false;
+
+		for (size_t j = 0; j < i; j++)
+			if (l->gateways.v[j].family == g->family)
+				return link_err(e, &g->loc, "more than one %s Gateway= on this link%s",
+						g->family == AF_INET ? "IPv4" : "IPv6", "");
+		for (size_t j = 0; j < l->addrs.n; j++)
+			if (l->addrs.v[j].family == g->family)
+				have_family = true;
+		/* An IPv6 gateway may be link-local; IPv6 links always have one. */
+		if (!have_family && g->family == AF_INET)
+			return link_err(e, &g->loc,
+					"IPv4 Gateway= on a link without an IPv4 Address= cannot be reached%s%s", "", "");
+	}
+	return 0;
+}
+
+static int validate_link(struct cfg *c, struct cfg_link *l, size_t index, struct error *e)
+{
+	enum link_kind k;
+	int r;
+
+	if (l->kind.v < 0)
+		return link_err(e, &l->loc, "[Link] needs Kind= (physical, veth, macvlan, bridge, wireguard or tun)%s%s",
+				"", "");
+	k = (enum link_kind)l->kind.v;
+	if ((k == LINK_PHYSICAL || k == LINK_MACVLAN) && !l->device.loc.line)
+		return link_err(e, &l->kind.loc, "Kind=%s needs Device=%s",
+				link_kind_to_string(k),
+				k == LINK_PHYSICAL ? " (the host interface to move in)" : " (the parent interface)");
+	if (k == LINK_BRIDGE && !l->bridge.loc.line)
+		return link_err(e, &l->kind.loc, "Kind=bridge needs Bridge= (an existing bridge on the host)%s%s", "",
+				"");
+	r = link_conflicts(l, e);
+	if (r < 0)
+		return r;
+	if (l->mtu.loc.line && (l->mtu.v < 68 || l->mtu.v > 65535)) {
+		r = err_cfg(e, l->mtu.loc.file, l->mtu.loc.line, "MTU=%u out of range (68-65535)", l->mtu.v);
+		if (e)
+			e->hint = LINK_HINT;
+		return r;
+	}
+	link_defaults(c, l, index);
+	return check_gateways(l, e);
+}
+
+static int check_unique_names(const struct cfg *c, struct error *e)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		for (size_t j = 0; j < i; j++) {
+			const struct cfg_link *a = &c->links[j], *b = &c->links[i];
+			if (STREQ(a->name.v, b->name.v))
+				return link_err(e, &b->loc,
+						"two links are named '%s' inside the namespace; set a different Name=%s",
+						b->name.v, "");
+			if (a->host_name.v[0] && STREQ(a->host_name.v, b->host_name.v))
+				return link_err(e, &b->loc, "two links use host name '%s'; set HostName=%s",
+						b->host_name.v, "");
+			if (a->kind.v == LINK_PHYSICAL && b->kind.v == LINK_PHYSICAL &&
+			    STREQ(a->device.v, b->device.v))
+				return link_err(e, &b->loc, "device '%s' is moved in twice%s", b->device.v, "");
+		}
+	for (size_t i = 0; i < c->n_links; i++)
+		if (STREQ(c->links[i].name.v, "lo"))
+			return link_err(e, &c->links[i].loc, "'lo' is reserved for the loopback device%s%s", "", "");
+	return 0;
+}
+
+static int validate_route(const struct cfg *c, const struct cfg_route *rt, struct error *e)
+{
+	bool found = false;
+
+	if (!rt->dst.family)
+		return err_cfg(e, rt->loc.file, rt->loc.line,
+			       "[Route] needs Destination= (a prefix such as 10.0.0.0/8, or 'default')");
+	if (!rt->gw.family && !rt->link.loc.line)
+		return err_cfg(e, rt->loc.file, rt->loc.line, "[Route] needs Gateway= or Link=");
+	if (rt->gw.family && rt->gw.family != rt->dst.family)
+		return err_cfg(e, rt->gw.loc.file, rt->gw.loc.line,
+			       "Gateway= and Destination= are of different address families");
+	if (rt->link.loc.line) {
+		for (size_t i = 0; i < c->n_links; i++)
+			if (STREQ(c->links[i].name.v, rt->link.v))
+				found = true;
+		if (!found)
+			return err_cfg(e, rt->link.loc.file, rt->link.loc.line,
+				       "Link=%s names no link of this namespace", rt->link.v);
+	}
+	if (rt->dst.family == AF_INET6 && !c->ipv6.v)
+		return err_cfg(e, rt->dst.loc.file, rt->dst.loc.line, "IPv6 route, but IPv6=no");
+	return 0;
+}
+
+static int check_ipv6_off(const struct cfg *c, struct error *e)
+{
+	if (c->ipv6.v)
+		return 0;
+	for (size_t i = 0; i < c->n_links; i++) {
+		const struct cfg_link *l = &c->links[i];
+		for (size_t j = 0; j < l->addrs.n; j++)
+			if (l->addrs.v[j].family == AF_INET6)
+				return err_cfg(e, l->addrs.v[j].loc.file, l->addrs.v[j].loc.line,
+					       "IPv6 address, but [Namespace] IPv6=no");
+		for (size_t j = 0; j < l->gateways.n; j++)
+			if (l->gateways.v[j].family == AF_INET6)
+				return err_cfg(e, l->gateways.v[j].loc.file, l->gateways.v[j].loc.line,
+					       "IPv6 gateway, but [Namespace] IPv6=no");
+	}
+	return 0;
+}
+
+int cfg_validate(struct cfg *c, struct error *e)
+{
+	int r;
+
+	for (size_t i = 0; i < c->n_links; i++) {
+		r = validate_link(c, &c->links[i], i, e);
+		if (r < 0)
+			return r;
+	}
+	r = check_unique_names(c, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->n_routes; i++) {
+		r = validate_route(c, &c->routes[i], e);
+		if (r < 0)
+			return r;
+	}
+	if (c->dns_loc.line && c->nameservers.n == 0)
+		return err_cfg(e, c->dns_loc.file, c->dns_loc.line, "[DNS] needs at least one Nameserver=");
+	return check_ipv6_off(c, e);
+}
