@@ -370,9 +370,11 @@ int apply_down(const char *name, bool force, struct error *e)
 		r = ns_open(name, &ctx.ns_fd, e);
 		if (r == -ENOENT)
 			return 0; /* nothing there: down is done */
-		if (r == 0 && !force)
+		if (r == 0 && !force) {
 			r = err_set(e, -EPERM,
 				    "namespace '%s' is not managed by netnsctl; use --force to delete it anyway", name);
+			e->no_errno_text = true;
+		}
 		else if (r == 0)
 			r = ns_delete(name, e);
 		goto out;

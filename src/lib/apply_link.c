@@ -49,7 +49,7 @@ static int check_default_route(struct apply_ctx *ctx, const struct cfg_link *l, 
 }
 
 static int preflight_one(struct apply_ctx *ctx, const struct cfg_link *l, bool ns_exists,
-			 struct error *e)
+			 const struct state *st, struct error *e)
 {
 	struct live_link hl;
 	char alias[400];
@@ -83,7 +83,8 @@ static int preflight_one(struct apply_ctx *ctx, const struct cfg_link *l, bool n
 	case LINK_VETH:
 		r = live_get_link(&ctx->host, l->host_name.v, &hl, e);
 		host_alias(ctx, alias, sizeof(alias));
-		if (r == 0 && !STREQ(hl.alias, alias))
+		/* Ours if it carries our alias or our record lists it. */
+		if (r == 0 && !STREQ(hl.alias, alias) && !(st && state_find(st, ST_HOSTLINK, l->host_name.v) >= 0))
 			return err_cfg(e, (l->host_name.loc.line ? l->host_name.loc : l->loc).file,
 				       (l->host_name.loc.line ? l->host_name.loc : l->loc).line,
 				       "host interface name '%s' is already in use (set HostName= to another name)",
@@ -101,16 +102,18 @@ static int preflight_one(struct apply_ctx *ctx, const struct cfg_link *l, bool n
 int links_preflight(struct apply_ctx *ctx, struct error *e)
 {
 	char path[256];
+	struct state *st = NULL;
 	bool ns_exists;
+	int r = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ctx->c->name);
 	ns_exists = access(path, F_OK) == 0;
-	for (size_t i = 0; i < ctx->c->n_links; i++) {
-		int r = preflight_one(ctx, &ctx->c->links[i], ns_exists, e);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	if (ns_exists)
+		state_load(ctx->c->name, &st, NULL);
+	for (size_t i = 0; r == 0 && i < ctx->c->n_links; i++)
+		r = preflight_one(ctx, &ctx->c->links[i], ns_exists, st, e);
+	state_free(st);
+	return r;
 }
 
 static void mac_to_string(const uint8_t *m, char *buf, size_t size)
@@ -166,7 +169,6 @@ static int create_veth(struct apply_ctx *ctx, const struct cfg_link *l, struct e
 		.peer_mac = l->mac.loc.line ? l->mac.v : NULL,
 	};
 	struct live_link br;
-	char alias[400];
 	int r;
 
 	if (l->kind.v == LINK_BRIDGE) {
@@ -175,8 +177,6 @@ static int create_veth(struct apply_ctx *ctx, const struct cfg_link *l, struct e
 			return err_set(e, r, "looking up bridge '%s'", l->bridge.v);
 		req.master = br.ifindex;
 	}
-	host_alias(ctx, alias, sizeof(alias));
-	req.alias = alias;
 	r = state_add(ctx->st, ST_HOSTLINK, (const char *[STATE_FIELDS]){ l->host_name.v }, e);
 	if (r < 0)
 		return r;
@@ -330,19 +330,24 @@ static int host_end_addrs(struct apply_ctx *ctx, const struct cfg_link *l, bool 
 {
 	struct live_link hl;
 	struct live host = { 0 };
+	char alias[400];
 	int r;
 
-	if (l->kind.v != LINK_VETH)
+	if (l->kind.v != LINK_VETH && l->kind.v != LINK_BRIDGE)
 		return 0;
 	r = live_get_link(&ctx->host, l->host_name.v, &hl, e);
 	if (r < 0)
 		return err_set(e, r, "looking up host end '%s'", l->host_name.v);
-	if (!(hl.flags & IFF_UP)) {
+	/* RTM_NEWLINK ignores IFLA_IFALIAS at creation, so the alias that
+	 * marks the host end as ours is set here. */
+	host_alias(ctx, alias, sizeof(alias));
+	if (!(hl.flags & IFF_UP) || !STREQ(hl.alias, alias)) {
 		struct link_req req = LINK_REQ_INIT;
 		req.up = 1;
+		req.alias = alias;
 		r = link_set(&ctx->host, hl.ifindex, &req, e);
 		if (r < 0)
-			return err_set(e, r, "bringing up host end '%s'", l->host_name.v);
+			return err_set(e, r, "configuring host end '%s'", l->host_name.v);
 	}
 	/* A new host end has no addresses; only a live one needs the dump
 	 * that finds stale ones. */

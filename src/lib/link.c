@@ -104,8 +104,6 @@ int link_create_veth(struct nl_sock *nl, const struct veth_req *req, struct erro
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	put_common(nlh, req->host_name, req->mtu, NULL);
-	if (req->alias)
-		mnl_attr_put(nlh, IFLA_IFALIAS, strlen(req->alias), req->alias);
 	if (req->master > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)req->master);
 

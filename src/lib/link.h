@@ -39,7 +39,6 @@ struct veth_req {
 	uint32_t mtu;
 	const uint8_t *peer_mac;
 	int master;
-	const char *alias; /* on the host end */
 };
 int link_create_veth(struct nl_sock *nl, const struct veth_req *req, struct error *e);
 
