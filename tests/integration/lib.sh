@@ -1,0 +1,126 @@
+# shellcheck shell=bash
+# Shared by the integration tests. Each test builds its own world:
+#
+#   +------------------- host namespace of the machine (never touched) ----+
+#   |  /run/netns/$HOST  "host" namespace: netnsctl runs here via nsenter  |
+#   |       veth pairs in it stand in for physical NICs and LAN peers      |
+#   |  /run/netns/$P-NAME   namespaces netnsctl creates for the test        |
+#   +-----------------------------------------------------------------------+
+#
+# Everything global carries the prefix $P (nct-PID-), so parallel runs do not
+# collide, and leftovers of a crashed run (whose PID is gone) are removed at
+# the start of the next one. A trap tears the world down on any exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NETNSCTL=${NETNSCTL:-$ROOT/build/netnsctl}
+NETNSCTL_FAULT=${NETNSCTL_FAULT:-$ROOT/build/fault/netnsctl}
+P="nct-$$-"
+HOST="${P}H"
+CFG=""
+_tap_n=0 _tap_fail=0
+
+# ---- TAP -------------------------------------------------------------------
+ok()     { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok() { _tap_n=$((_tap_n + 1)); _tap_fail=$((_tap_fail + 1)); echo "not ok $_tap_n - $*"; }
+skip()   { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP ${2:-}"; }
+# check DESC CMD...: ok if CMD succeeds.
+check() {
+	local desc=$1; shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+# check_fails DESC CMD...: ok if CMD fails.
+check_fails() {
+	local desc=$1; shift
+	if "$@"; then not_ok "$desc"; else ok "$desc"; fi
+}
+# is ACTUAL EXPECTED DESC
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3"; echo "#   got:      '$1'"; echo "#   expected: '$2'"; fi
+}
+# like ACTUAL REGEX DESC
+like() {
+	if [[ "$1" =~ $2 ]]; then ok "$3"; else not_ok "$3"; echo "#   got:      '$1'"; echo "#   expected match of: '$2'"; fi
+}
+done_testing() { echo "1..$_tap_n"; }
+
+# ---- commands ----------------------------------------------------------------
+# Print each command before running it, as the style guide asks.
+run() { echo "# + $*" >&2; "$@"; }
+# Run a command inside the test's host namespace (same mount namespace, so
+# /run/netns bind mounts made there are visible everywhere).
+hostx() { echo "# + [host] $*" >&2; nsenter --net="/run/netns/$HOST" "$@"; }
+# netnsctl as the host would run it.
+nctl() { echo "# + netnsctl $*" >&2; nsenter --net="/run/netns/$HOST" "$NETNSCTL" --config-dir "$CFG" "$@"; }
+nctl_fault() { nsenter --net="/run/netns/$HOST" "$NETNSCTL_FAULT" --config-dir "$CFG" "$@"; }
+# Run a command inside a namespace netnsctl made (short name without $P).
+inns() { local n=$1; shift; echo "# + [$P$n] $*" >&2; nsenter --net="/run/netns/$P$n" "$@"; }
+
+# conf NAME <<EOF ... EOF: write $CFG/$P$NAME.conf from stdin.
+conf() { cat >"$CFG/$P$1.conf"; }
+
+# ---- world -------------------------------------------------------------------
+# Remove what crashed runs left: prefixed namespaces, state and /etc/netns
+# entries whose owning PID no longer exists.
+sweep_stale() {
+	local f name pid
+	for f in /run/netns/nct-* /run/netnsctl/nct-*.state /etc/netns/nct-*; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f"); name=${name%.state}
+		pid=${name#nct-}; pid=${pid%%-*}
+		[ -d "/proc/$pid" ] && continue
+		case "$f" in
+		/run/netns/*) ip netns del "$name" 2>/dev/null || { umount -l "$f" 2>/dev/null; rm -f "$f"; };;
+		*) rm -rf "$f";;
+		esac
+	done
+}
+
+teardown_world() {
+	local f name
+	set +e
+	for f in /run/netns/"$P"*; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f")
+		[ "$name" = "$HOST" ] && continue
+		ip netns del "$name" 2>/dev/null
+	done
+	ip netns del "$HOST" 2>/dev/null
+	rm -f /run/netnsctl/"$P"*.state
+	rm -rf /etc/netns/"$P"*
+	[ -n "$CFG" ] && rm -rf "$CFG"
+	for pid in $(jobs -p); do kill "$pid" 2>/dev/null; done
+	return 0
+}
+
+# setup_world: the test's host namespace with loopback up, and a config dir.
+setup_world() {
+	[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
+	[ -x "$NETNSCTL" ] || { not_ok "netnsctl binary missing at $NETNSCTL"; done_testing; exit 1; }
+	sweep_stale
+	trap teardown_world EXIT
+	ip netns add "$HOST"
+	ip -n "$HOST" link set lo up
+	CFG=$(mktemp -d /tmp/nct-cfg.XXXXXX)
+	chmod 0755 "$CFG"
+}
+
+# fake_nic NAME [PEER]: a veth pair in the host namespace; NAME plays the
+# physical NIC, PEER (default NAME-lan) stays behind as its LAN side.
+fake_nic() {
+	local nic=$1 peer=${2:-$1-lan}
+	ip -n "$HOST" link add "$nic" type veth peer name "$peer"
+	ip -n "$HOST" link set "$peer" up
+}
+
+# snapshot: everything on the host side a test must leave as it found it.
+snapshot() {
+	{
+		echo "== links"; ip -n "$HOST" -d -o link show | sed -E 's/^[0-9]+: //; s/link-netnsid [0-9]+//' | sort
+		echo "== addrs"; ip -n "$HOST" -o addr show | sed -E 's/^[0-9]+: //; s/valid_lft.*//' | sort
+		echo "== routes"; ip -n "$HOST" route show table all | sort
+		echo "== netns"; ls /run/netns | grep "^$P" | grep -v "^$HOST\$" || true
+		echo "== state"; ls /run/netnsctl 2>/dev/null | grep "^$P" || true
+		echo "== etc"; ls /etc/netns 2>/dev/null | grep "^$P" || true
+	}
+}
