@@ -54,7 +54,8 @@ run_tap() {
 
 matches() { [ -z "$PATTERN" ] || [[ "$1" == *$PATTERN* ]]; }
 
-for variant in build build/asan; do
+B=${BUILD_DIR:-build}
+for variant in "$B" "$B/asan"; do
 	for t in "$variant"/tests/test_*; do
 		[ -x "$t" ] || continue
 		matches "$t" || continue
@@ -64,13 +65,14 @@ done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-for variant in build build/asan; do
+for variant in "$B" "$B/asan"; do
+	[ "${SKIP_ASAN_INTEGRATION:-0}" = 1 ] && [ "$variant" = "$B/asan" ] && continue
 	for t in tests/integration/*.sh; do
 		[ -f "$t" ] || continue
 		case "$(basename "$t")" in lib.sh) continue;; esac
 		matches "$t" || continue
 		run_tap "$t [$variant]" env NETNSCTL="$ROOT/$variant/netnsctl" \
-			NETNSCTL_FAULT="$ROOT/build/fault/netnsctl" bash "$t"
+			NETNSCTL_FAULT="$ROOT/$B/fault/netnsctl" bash "$t"
 	done
 done
 

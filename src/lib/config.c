@@ -446,6 +446,7 @@ static const struct cfg_key keys[] = {
 
 	KEY(SEC_DNS, "Nameserver", parse_addr_list, struct cfg, nameservers),
 	KEY(SEC_DNS, "Search", parse_domains, struct cfg, search),
+	KEY(SEC_DNS, "DNSLeakGuard", parse_bool, struct cfg, dns_leak_guard),
 
 	KEY(SEC_SERVICE, "Join", parse_units, struct cfg, joins),
 };

@@ -140,6 +140,7 @@ struct cfg {
 	struct cfg_loc dns_loc; /* first [DNS] header; line 0 = no [DNS] section */
 	struct cfg_addr_list nameservers;
 	struct cfg_str_list search;
+	struct cfg_bool dns_leak_guard; /* default: yes when [DNS] is present */
 
 	struct cfg_str_list joins; /* [Service] Join= */
 

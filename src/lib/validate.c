@@ -226,5 +226,7 @@ int cfg_validate(struct cfg *c, struct error *e)
 	}
 	if (c->dns_loc.line && c->nameservers.n == 0)
 		return err_cfg(e, c->dns_loc.file, c->dns_loc.line, "[DNS] needs at least one Nameserver=");
+	if (c->dns_loc.line && !c->dns_leak_guard.loc.line)
+		c->dns_leak_guard.v = true;
 	return check_ipv6_off(c, e);
 }
