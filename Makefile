@@ -39,12 +39,16 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 .PHONY: all asan fault fuzz unit install uninstall clean check demo deps test bench
 all: $(O)/netnsctl $(GEN_BIN) $(UNIT_BINS)
 
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
 $(O)/%.o: src/%.c $(wildcard src/lib/*.h src/cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc/cli -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/cli -c -o $@ $<
 
 $(O)/libnetnsctl.a: $(LIB_OBJS)
-	ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/netnsctl: $(CLI_OBJS) $(O)/libnetnsctl.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(O)/libnetnsctl.a $(ALL_LDFLAGS) $(PKG_LIBS)
