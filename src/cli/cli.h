@@ -51,3 +51,7 @@ int cmd_down(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_exec(struct cli *cli, int argc, char **argv);  /* cmd_exec.c */
+int cmd_ps(struct cli *cli, int argc, char **argv);    /* cmd_ps.c */
+int cmd_join(struct cli *cli, int argc, char **argv);  /* cmd_join.c */
+int cmd_unjoin(struct cli *cli, int argc, char **argv); /* cmd_join.c */

@@ -16,6 +16,10 @@ const struct command commands[] = {
 	{ "list", cmd_list, "[--json]", "List configured and live namespaces" },
 	{ "status", cmd_status, "[--json] [NAME]", "Show links, addresses and routes, read live" },
 	{ "check", cmd_check, "[NAME|FILE...]", "Validate configs without applying anything" },
+	{ "exec", cmd_exec, "NAME [OPTIONS] [--] CMD [ARGS...]", "Run a command inside a namespace, dropping privileges" },
+	{ "ps", cmd_ps, "[--json] NAME", "List the processes inside a namespace" },
+	{ "join", cmd_join, "[--reload] UNIT NAME", "Make a systemd unit run inside a namespace (drop-in)" },
+	{ "unjoin", cmd_unjoin, "[--reload] UNIT", "Remove the drop-in written by join" },
 	{ NULL, NULL, NULL, NULL },
 };
 

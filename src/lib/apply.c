@@ -82,6 +82,16 @@ static int undo_one(struct apply_ctx *ctx, const struct undo *u, struct error *e
 		return r < 0 ? err_set(e, r, "restoring link '%s'", u->name) : 0;
 	case U_SYSCTL:
 		return undo_sysctl(ctx, u, e);
+	case U_FILE:
+		r = u->blob ? file_write_atomic(u->key, u->blob, e) : file_remove(u->key, e);
+		if (r == 0 && !u->blob)
+			drop_record(ctx, ST_FILE, u->key);
+		return r;
+	case U_DIR:
+		r = file_remove(u->key, e);
+		if (r == 0)
+			drop_record(ctx, ST_FILE, u->key);
+		return r;
 	}
 	return 0;
 }
@@ -93,11 +103,12 @@ void undo_all(struct apply_ctx *ctx)
 {
 	while (ctx->n_undo > 0) {
 		struct error e = { 0 };
-		const struct undo *u = &ctx->undo[--ctx->n_undo];
+		struct undo *u = &ctx->undo[--ctx->n_undo];
 		if (undo_one(ctx, u, &e) < 0) {
 			char buf[1400];
 			fprintf(stderr, "netnsctl: rollback: %s\n", err_format(&e, buf, sizeof(buf)));
 		}
+		free(u->blob);
 	}
 }
 
@@ -107,6 +118,8 @@ static void ctx_release(struct apply_ctx *ctx)
 	nl_close(&ctx->ns);
 	live_free(&ctx->host_live);
 	live_free(&ctx->live);
+	for (size_t i = 0; i < ctx->n_undo; i++)
+		free(ctx->undo[i].blob);
 	free(ctx->undo);
 	state_free(ctx->st);
 	if (ctx->ns_fd >= 0)
@@ -231,7 +244,8 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 		return r;
 	if ((r = ns_sysctls(ctx, false, e)) < 0 || (r = loopback_up(ctx, e)) < 0 ||
 	    (r = links_remove_stale(ctx, e)) < 0 || (r = links_apply(ctx, e)) < 0 ||
-	    (r = ns_sysctls(ctx, true, e)) < 0 || (r = routes_apply(ctx, e)) < 0)
+	    (r = ns_sysctls(ctx, true, e)) < 0 || (r = routes_apply(ctx, e)) < 0 ||
+	    (r = files_apply(ctx, e)) < 0)
 		return r;
 	if (!ctx->st->complete || ctx->changes) {
 		ctx->st->complete = true;
@@ -339,7 +353,7 @@ static int down_records(struct apply_ctx *ctx, struct error *e)
 			r = link_delete(&ctx->host, rec->f[0], use);
 			break;
 		case ST_FILE:
-			r = unlink(rec->f[0]) < 0 && errno != ENOENT ? err_set(use, -errno, "removing %s", rec->f[0]) : 0;
+			r = file_remove(rec->f[0], use);
 			break;
 		case ST_NETNS:
 		default:

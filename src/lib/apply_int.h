@@ -19,6 +19,8 @@ enum undo_kind {
 	U_ROUTE_READD, /* put back a route we removed */
 	U_LINKSET,     /* restore mtu/mac/up of a link we changed */
 	U_SYSCTL,      /* restore a sysctl inside the namespace */
+	U_FILE,        /* remove a file we wrote, or put back its old content (blob) */
+	U_DIR,         /* remove a directory we created */
 };
 
 struct undo {
@@ -33,6 +35,7 @@ struct undo {
 	bool has_mac;
 	int up;
 	char key[256], value[256];
+	char *blob; /* owned; freed with the undo stack */
 };
 
 struct apply_ctx {
@@ -57,6 +60,11 @@ int links_apply(struct apply_ctx *ctx, struct error *e);
 int links_remove_stale(struct apply_ctx *ctx, struct error *e);
 int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host_ns_fd,
 		    struct error *e);
+
+/* apply_files.c */
+int files_apply(struct apply_ctx *ctx, struct error *e);
+int file_remove(const char *path, struct error *e);
+int file_write_atomic(const char *path, const char *content, struct error *e);
 
 /* apply_route.c */
 int routes_apply(struct apply_ctx *ctx, struct error *e);
