@@ -145,6 +145,9 @@ static int ns_sysctls(struct apply_ctx *ctx, bool user, struct error *e)
 
 		if (sysctl_read(key, cur, sizeof(cur), NULL) == 0 && STREQ(cur, want))
 			continue;
+		/* A kernel without IPv6 already has what IPv6=yes can ask for. */
+		if (!user && ctx->c->ipv6.v && access("/proc/sys/net/ipv6", F_OK) < 0)
+			continue;
 		strscpy(u.key, sizeof(u.key), key);
 		r = sysctl_write(key, want, u.value, sizeof(u.value), e);
 		if (r < 0 && user)

@@ -212,17 +212,29 @@ int state_remove(const char *name, struct error *e)
 int state_add(struct state *s, enum state_kind kind, const char *const f[STATE_FIELDS],
 	      struct error *e)
 {
-	struct state_rec *slot = array_append(&s->v, &s->n, sizeof(*slot));
+	ssize_t i = state_find(s, kind, f[0] ? f[0] : "");
+	struct state_rec old, *slot;
 	int r;
 
-	if (!slot)
-		return err_set(e, -ENOMEM, "recording state");
+	/* A record left by an interrupted run is updated, not duplicated. */
+	if (i >= 0) {
+		slot = &s->v[i];
+		old = *slot;
+	} else {
+		slot = array_append(&s->v, &s->n, sizeof(*slot));
+		if (!slot)
+			return err_set(e, -ENOMEM, "recording state");
+	}
 	slot->kind = kind;
 	for (int k = 0; k < STATE_FIELDS; k++)
 		strscpy(slot->f[k], sizeof(slot->f[k]), f[k] ? f[k] : "");
 	r = state_save(s, e);
-	if (r < 0)
-		s->n--;
+	if (r < 0) {
+		if (i >= 0)
+			*slot = old;
+		else
+			s->n--;
+	}
 	return r;
 }
 
