@@ -104,75 +104,101 @@ static int ini_line(char *l, const char *file, unsigned line, char **section, in
 	return handler(data, *section, key, value, line, e);
 }
 
+struct ini_state {
+	const char *file;
+	ini_handler handler;
+	void *data;
+	char *section; /* owned copy; the line buffer is reused */
+};
+
+/* Handle one joined logical line that started on `line`. */
+static int ini_logical(struct ini_state *st, char *logical, unsigned line, struct error *e)
+{
+	char *l = strip(logical);
+	char *sec = st->section;
+	int r;
+
+	if (*l == '\0' || is_comment(l))
+		return 0;
+	r = ini_line(l, st->file, line, &sec, st->handler, st->data, e);
+	if (r < 0 || sec == st->section)
+		return r;
+	/* A new header: sec points into the line buffer, keep a copy. */
+	free(st->section);
+	st->section = strdup(sec);
+	return st->section ? 0 : err_set(e, -ENOMEM, "allocating section name");
+}
+
+static bool is_comment_line(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && isspace((unsigned char)p[k]))
+		k++;
+	return k < n && is_comment(p + k);
+}
+
+static int ini_check_text(const char *text, size_t len, const char *file, struct error *e)
+{
+	const char *nul = memchr(text, '\0', len);
+	size_t bad;
+
+	if (nul)
+		return err_cfg(e, file, line_of_offset(text, (size_t)(nul - text)), "file contains a NUL byte");
+	if (!utf8_valid((const unsigned char *)text, len, &bad))
+		return err_cfg(e, file, line_of_offset(text, bad), "invalid UTF-8");
+	return 0;
+}
+
 int ini_parse(const char *text, size_t len, const char *file, ini_handler handler, void *data,
 	      struct error *e)
 {
 	_cleanup_free_ char *logical = NULL;
-	_cleanup_free_ char *section_buf = NULL;
-	char *section = NULL;
-	size_t bad, pos = 0, llen = 0;
+	struct ini_state st = { .file = file, .handler = handler, .data = data };
+	size_t pos = 0, llen = 0;
 	unsigned first_line = 0, lineno = 0;
+	int r;
 
-	if (memchr(text, '\0', len))
-		return err_cfg(e, file, line_of_offset(text, (size_t)((const char *)memchr(text, '\0', len) - text)),
-			       "file contains a NUL byte");
-	if (!utf8_valid((const unsigned char *)text, len, &bad))
-		return err_cfg(e, file, line_of_offset(text, bad), "invalid UTF-8");
-
-	logical = malloc(CFG_MAX_LINE + 2);
+	if (len == 0)
+		return 0;
+	r = ini_check_text(text, len, file, e);
+	if (r < 0)
+		return r;
+	logical = malloc(CFG_MAX_LINE + 1);
 	if (!logical)
 		return err_set(e, -ENOMEM, "allocating line buffer");
 
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+	while (pos < len && r == 0) {
+		const char *p = text + pos, *nl = memchr(p, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - p) : len - pos;
 
-		lineno++;
-		if (n > CFG_MAX_LINE || llen + n + 1 > CFG_MAX_LINE)
-			return err_cfg(e, file, first_line ? first_line : lineno,
-				       "line too long (more than %u bytes)", CFG_MAX_LINE);
-
-		/* Inside a continuation, comment lines are skipped. */
-		if (llen > 0) {
-			size_t k = 0;
-			while (k < n && isspace((unsigned char)text[pos + k]))
-				k++;
-			if (k < n && is_comment(text + pos + k)) {
-				pos += n + 1;
-				continue;
-			}
-		} else {
-			first_line = lineno;
-		}
-		memcpy(logical + llen, text + pos, n);
-		llen += n;
-		logical[llen] = '\0';
 		pos += n + 1;
-
-		if (llen && logical[llen - 1] == '\r')
-			logical[--llen] = '\0';
-		if (llen && logical[llen - 1] == '\\' && !is_comment(strip(logical))) {
+		lineno++;
+		if (llen == 0)
+			first_line = lineno;
+		/* Inside a continuation, comment lines are skipped (as in systemd). */
+		else if (is_comment_line(p, n))
+			continue;
+		if (n > CFG_MAX_LINE || llen + n > CFG_MAX_LINE) {
+			r = err_cfg(e, file, first_line, "line too long (more than %u bytes)", CFG_MAX_LINE);
+			break;
+		}
+		memcpy(logical + llen, p, n);
+		llen += n;
+		/* Trailing whitespace (and the CR of CRLF) may follow the backslash. */
+		while (llen > 0 && isspace((unsigned char)logical[llen - 1]))
+			llen--;
+		logical[llen] = '\0';
+		if (llen > 0 && logical[llen - 1] == '\\' && !is_comment(strip(logical))) {
 			logical[llen - 1] = ' ';
-			if (pos < len)
-				continue;
+			continue;
 		}
-
-		char *l = strip(logical);
-		if (*l && !is_comment(l)) {
-			/* The section name must outlive the logical line buffer. */
-			char *sec = section;
-			int r = ini_line(l, file, first_line, &sec, handler, data, e);
-			if (r < 0)
-				return r;
-			if (sec != section) {
-				free(section_buf);
-				section_buf = strdup(sec);
-				if (!section_buf)
-					return err_set(e, -ENOMEM, "allocating section name");
-				section = section_buf;
-			}
-		}
+		r = ini_logical(&st, logical, first_line, e);
 		llen = 0;
 	}
-	return 0;
+	/* The text ended inside a continuation. */
+	if (r == 0 && llen > 0)
+		r = ini_logical(&st, logical, first_line, e);
+	free(st.section);
+	return r;
 }
