@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A tiny TAP producer for the unit tests: ok/not ok lines and a plan at
- * the end, so tests/run.sh can count them. */
+ * the end, so tests/run.sh can count them. On failure each macro prints
+ * what it got and what it expected as "#" diagnostics. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
 
+/* Every TAP_* macro returns (as a statement expression) whether it passed,
+ * so a test can skip dependent checks after a failure. */
 #define TAP_OK(cond, ...)                                                             \
-	do {                                                                          \
+	({                                                                            \
+		bool _ok = (cond);                                                    \
 		tap_n++;                                                              \
-		if (cond) {                                                           \
+		if (_ok) {                                                            \
 			printf("ok %d - ", tap_n);                                    \
 		} else {                                                              \
 			tap_failed++;                                                 \
@@ -19,17 +24,47 @@ static int tap_n, tap_failed;
 		}                                                                     \
 		printf(__VA_ARGS__);                                                  \
 		printf("\n");                                                         \
-		if (!(cond))                                                          \
+		if (!_ok)                                                             \
 			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-	} while (0)
+		_ok;                                                                  \
+	})
 
 #define TAP_STREQ(a, b, ...)                                                       \
-	do {                                                                       \
+	({                                                                         \
 		const char *_a = (a), *_b = (b);                                   \
 		bool _eq = _a && _b && strcmp(_a, _b) == 0;                        \
 		TAP_OK(_eq, __VA_ARGS__);                                          \
 		if (!_eq)                                                          \
 			printf("#   got:      '%s'\n#   expected: '%s'\n", _a ? _a : "(null)", _b ? _b : "(null)"); \
+		_eq;                                                               \
+	})
+
+/* haystack contains needle. */
+#define TAP_LIKE(hay, needle, ...)                                                 \
+	({                                                                         \
+		const char *_h = (hay), *_s = (needle);                            \
+		bool _in = _h && _s && strstr(_h, _s) != NULL;                     \
+		TAP_OK(_in, __VA_ARGS__);                                          \
+		if (!_in)                                                          \
+			printf("#   got:      '%s'\n#   expected to contain: '%s'\n", _h ? _h : "(null)", \
+			       _s ? _s : "(null)");                                \
+		_in;                                                               \
+	})
+
+#define TAP_INT_EQ(a, b, ...)                                                      \
+	({                                                                         \
+		long long _x = (long long)(a), _y = (long long)(b);                \
+		TAP_OK(_x == _y, __VA_ARGS__);                                     \
+		if (_x != _y)                                                      \
+			printf("#   got:      %lld\n#   expected: %lld\n", _x, _y);  \
+		_x == _y;                                                          \
+	})
+
+#define TAP_DIAG(...)                  \
+	do {                           \
+		printf("# ");          \
+		printf(__VA_ARGS__);   \
+		printf("\n");          \
 	} while (0)
 
 static inline int tap_done(void)
