@@ -7,46 +7,17 @@
 
 #include "config.h"
 
-static bool utf8_valid(const unsigned char *s, size_t len, size_t *ret_bad)
+static bool utf8_valid(const char *s, size_t len, size_t *ret_bad)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_len(s + i, len - i);
+		if (n == 0) {
+			*ret_bad = i;
+			return false;
 		}
-		if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			goto bad;
-		}
-		for (size_t k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			goto bad;
-		i += n + 1;
+		i += n;
 	}
 	return true;
-bad:
-	*ret_bad = i;
-	return false;
 }
 
 static unsigned line_of_offset(const char *text, size_t off)
@@ -145,7 +116,7 @@ static int ini_check_text(const char *text, size_t len, const char *file, struct
 
 	if (nul)
 		return err_cfg(e, file, line_of_offset(text, (size_t)(nul - text)), "file contains a NUL byte");
-	if (!utf8_valid((const unsigned char *)text, len, &bad))
+	if (!utf8_valid(text, len, &bad))
 		return err_cfg(e, file, line_of_offset(text, bad), "invalid UTF-8");
 	return 0;
 }

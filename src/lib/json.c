@@ -58,32 +58,52 @@ void json_object_end(struct json *j) { close_container(j, '}'); }
 void json_array_begin(struct json *j) { open_container(j, '['); }
 void json_array_end(struct json *j) { close_container(j, ']'); }
 
+static void put_ascii(FILE *f, unsigned char c)
+{
+	switch (c) {
+	case '"':
+		fputs("\\\"", f);
+		break;
+	case '\\':
+		fputs("\\\\", f);
+		break;
+	case '\n':
+		fputs("\\n", f);
+		break;
+	case '\r':
+		fputs("\\r", f);
+		break;
+	case '\t':
+		fputs("\\t", f);
+		break;
+	default:
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* Strings from the kernel (interface aliases) may hold any bytes; a byte
+ * that does not start a well-formed UTF-8 character is written as U+FFFD so
+ * the document stays valid JSON. */
 static void put_string(FILE *f, const char *s)
 {
+	size_t len = strlen(s);
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_len(s + i, len - i);
+
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			n = 1;
+		} else if (n == 1) {
+			put_ascii(f, (unsigned char)s[i]);
+		} else {
+			fwrite(s + i, 1, n, f);
 		}
+		i += n;
 	}
 	fputc('"', f);
 }

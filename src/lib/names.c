@@ -35,14 +35,34 @@ bool ifname_valid(const char *name)
 	return true;
 }
 
+/* Unit types a namespace can be joined by (or that group such units); as in
+ * systemd, the suffix decides the type, so "foo.bar" is not a unit name. */
+static bool unit_suffix_valid(const char *suffix)
+{
+	static const char *const types[] = {
+		"service", "socket", "target", "device", "mount", "automount",
+		"swap",    "timer",  "path",   "slice",  "scope",
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(suffix, types[i]) == 0)
+			return true;
+	return false;
+}
+
 bool unit_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 	const char *dot = strrchr(name, '.');
+	const char *at = strchr(name, '@');
 
-	if (n == 0 || n > 255 || !dot || dot == name || dot[1] == '\0')
+	if (n == 0 || n > 255 || !dot || dot == name || !unit_suffix_valid(dot + 1))
 		return false;
-	for (const char *p = name; *p; p++)
+	/* A template needs a prefix and an instance: "getty@.service" is not
+	 * a unit that can run. */
+	if (at && (at == name || at + 1 >= dot || strchr(at + 1, '@')))
+		return false;
+	for (const char *p = name; p < dot; p++)
 		if (!isalnum((unsigned char)*p) && !strchr(":-_.\\@", *p))
 			return false;
 	return true;

@@ -51,6 +51,11 @@ static inline bool strscpy(char *dst, size_t size, const char *src)
  * pointer to it, or NULL on allocation failure. */
 void *array_append(void *array_ptr, size_t *n, size_t elem_size);
 
+/* Length (1-4) of the well-formed UTF-8 character at s, which has len bytes
+ * left; 0 if it is not one (stray or truncated continuation bytes, overlong
+ * forms, UTF-16 surrogates, values past U+10FFFF). */
+size_t utf8_char_len(const char *s, size_t len);
+
 /* Levenshtein distance, for "did you mean" hints. */
 unsigned str_distance(const char *a, const char *b);
 
