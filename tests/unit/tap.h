@@ -67,6 +67,27 @@ static int tap_n, tap_failed;
 		printf("\n");          \
 	} while (0)
 
+/* s with non-printable bytes as \xNN, for test names (a raw newline would
+ * break the TAP line). Rotates through a few static buffers so several can
+ * be used in one printf. */
+static inline const char *tap_quote(const char *s)
+{
+	static char bufs[4][512];
+	static int next;
+	char *b = bufs[next++ % 4];
+	size_t o = 0;
+
+	for (; s && *s && o + 5 < sizeof(bufs[0]); s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", c);
+		else
+			b[o++] = (char)c;
+	}
+	b[o] = '\0';
+	return b;
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
