@@ -164,8 +164,13 @@ static int parse_addr_one(const struct cfg_key *k, void *field, const char *valu
 		memset(a, 0, sizeof(*a));
 		return 0;
 	}
-	if (STREQ(k->name, "Destination") && STREQ(value, "default"))
-		value = "0.0.0.0/0";
+	/* The family of 'default' is settled by cfg_validate, once Gateway= is
+	 * known: a family-less address with a location stands for it. */
+	if (STREQ(k->name, "Destination") && STREQ(value, "default")) {
+		memset(a, 0, sizeof(*a));
+		a->loc = loc;
+		return 0;
+	}
 	if (cfg_addr_parse(value, want_prefix(k), a) < 0)
 		return err_cfg(e, loc.file, loc.line, "invalid %s '%s' in [%s]", k->name, value,
 			       section_names[k->section]);
@@ -356,27 +361,35 @@ static int parse_domains(const struct cfg_key *k, void *field, const char *value
 	return parse_word_list(k, field, value, loc, domain_valid, "domain", e);
 }
 
+static int sysctl_list_reset(struct cfg_sysctl_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	return 0;
+}
+
+/* "net.KEY=VALUE"; spaces around the '=' are allowed, as in sysctl.d. */
 static int parse_sysctl(const struct cfg_key *k, void *field, const char *value,
 			struct cfg_loc loc, struct error *e)
 {
 	struct cfg_sysctl_list *l = field;
 	const char *eq = strchr(value, '=');
 	_cleanup_free_ char *key = NULL;
+	size_t klen;
 
-	if (*value == '\0') {
-		for (size_t i = 0; i < l->n; i++) {
-			free(l->v[i].key);
-			free(l->v[i].value);
-		}
-		free(l->v);
-		l->v = NULL;
-		l->n = 0;
-		return 0;
-	}
+	if (*value == '\0')
+		return sysctl_list_reset(l);
 	if (!eq)
 		return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s' (expected net.KEY=VALUE)", k->name,
 			       value);
-	key = strndup(value, (size_t)(eq - value));
+	for (klen = (size_t)(eq - value); klen > 0 && isspace((unsigned char)value[klen - 1]);)
+		klen--;
+	key = strndup(value, klen);
 	if (!key)
 		return err_set(e, -ENOMEM, "parsing %s=", k->name);
 	for (char *p = key; *p; p++)
@@ -387,8 +400,12 @@ static int parse_sysctl(const struct cfg_key *k, void *field, const char *value,
 			       "invalid sysctl '%.64s' for %s= (only net.* keys apply inside a namespace)", key,
 			       k->name);
 	const char *v = eq + 1;
-	if (*v == '\0' || strlen(v) > 255)
+	while (isspace((unsigned char)*v))
+		v++;
+	if (*v == '\0')
 		return err_cfg(e, loc.file, loc.line, "sysctl '%s' needs a value", key);
+	if (strlen(v) > 255)
+		return err_cfg(e, loc.file, loc.line, "value for sysctl '%s' is too long (at most 255 bytes)", key);
 	for (const char *p = v; *p; p++)
 		if (iscntrl((unsigned char)*p))
 			return err_cfg(e, loc.file, loc.line, "sysctl '%s' value contains a control character", key);
@@ -488,6 +505,11 @@ static int unknown_key(const struct parse_state *ps, const char *key, unsigned l
 			best = keys[i].name;
 		}
 	}
+	/* A key of another section is most likely just misplaced. */
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		if (STREQ(key, keys[i].name))
+			return err_cfg(e, ps->file, line, "unknown key '%.64s' in [%s] (it belongs in [%s])", key,
+				       section_names[ps->section], section_names[keys[i].section]);
 	if (best)
 		return err_cfg(e, ps->file, line, "unknown key '%.64s' in [%s] (did you mean '%s'?)", key,
 			       section_names[ps->section], best);
@@ -698,6 +720,7 @@ static int cmp_str(const void *a, const void *b)
 static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
 {
 	DIR *d = opendir(dropin_dir);
+	struct stat st;
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
@@ -705,6 +728,13 @@ static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
 
 	if (!d)
 		return errno == ENOENT ? 0 : err_set(e, -errno, "opening %s", dropin_dir);
+	/* Whoever can write the directory can swap its files. */
+	if (fstat(dirfd(d), &st) < 0)
+		r = err_set(e, -errno, "inspecting %s", dropin_dir);
+	else
+		r = check_owner(&st, dropin_dir, "drop-in directory", e);
+	if (r < 0)
+		goto out;
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len < 6 || !STREQ(de->d_name + len - 5, ".conf"))
@@ -715,7 +745,8 @@ static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
 			goto out;
 		}
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1) /* names is NULL when the directory is empty */
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char path[PATH_MAX];
 		if (snprintf(path, sizeof(path), "%s/%s", dropin_dir, names[i]) >= (int)sizeof(path))
@@ -758,8 +789,10 @@ int cfg_load(const char *dir, const char *name, struct cfg **ret, struct error *
 		return err_set(e, -ENOMEM, "loading %s", name);
 	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
 	if (access(path, F_OK) < 0 && errno == ENOENT) {
-		e->kind = ERR_CONFIG;
-		return err_set(e, -ENOENT, "no configuration for '%s' (expected %s)", name, path);
+		r = err_set(e, -ENOENT, "no configuration for '%s' (expected %s)", name, path);
+		if (e)
+			e->kind = ERR_CONFIG; /* a usage error: exit 2 */
+		return r;
 	}
 	r = cfg_parse_file(c, path, e);
 	if (r < 0)

@@ -164,13 +164,51 @@ static int check_unique_names(const struct cfg *c, struct error *e)
 	return 0;
 }
 
-static int validate_route(const struct cfg *c, const struct cfg_route *rt, struct error *e)
+/* True if no bit past the prefix length is set (the kernel refuses a route
+ * to 10.0.0.1/8). */
+static bool host_bits_clear(const struct cfg_addr *a)
 {
-	bool found = false;
+	size_t n = a->family == AF_INET ? 4 : 16;
 
-	if (!rt->dst.family)
+	for (size_t bit = a->prefixlen; bit < n * 8; bit++)
+		if (a->raw[bit / 8] & (0x80 >> (bit % 8)))
+			return false;
+	return true;
+}
+
+static int check_destination(const struct cfg *c, struct cfg_route *rt, struct error *e)
+{
+	char have[64], want[64];
+
+	if (!rt->dst.loc.line)
 		return err_cfg(e, rt->loc.file, rt->loc.line,
 			       "[Route] needs Destination= (a prefix such as 10.0.0.0/8, or 'default')");
+	/* 'default' is stored without a family: it is the default route of the
+	 * gateway's family, IPv4 when there is no gateway. */
+	if (!rt->dst.family)
+		rt->dst.family = rt->gw.family ? rt->gw.family : AF_INET;
+	if (!host_bits_clear(&rt->dst)) {
+		struct cfg_addr net = rt->dst;
+		for (size_t bit = net.prefixlen; bit < sizeof(net.raw) * 8; bit++)
+			net.raw[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+		return err_cfg(e, rt->dst.loc.file, rt->dst.loc.line,
+			       "Destination=%s has host bits set (did you mean %s?)",
+			       cfg_addr_to_string(&rt->dst, true, have, sizeof(have)),
+			       cfg_addr_to_string(&net, true, want, sizeof(want)));
+	}
+	if (rt->dst.family == AF_INET6 && !c->ipv6.v)
+		return err_cfg(e, rt->dst.loc.file, rt->dst.loc.line, "IPv6 route, but [Namespace] IPv6=no");
+	return 0;
+}
+
+static int validate_route(const struct cfg *c, struct cfg_route *rt, struct error *e)
+{
+	bool found = false;
+	int r;
+
+	r = check_destination(c, rt, e);
+	if (r < 0)
+		return r;
 	if (!rt->gw.family && !rt->link.loc.line)
 		return err_cfg(e, rt->loc.file, rt->loc.line, "[Route] needs Gateway= or Link=");
 	if (rt->gw.family && rt->gw.family != rt->dst.family)
@@ -184,8 +222,6 @@ static int validate_route(const struct cfg *c, const struct cfg_route *rt, struc
 			return err_cfg(e, rt->link.loc.file, rt->link.loc.line,
 				       "Link=%s names no link of this namespace", rt->link.v);
 	}
-	if (rt->dst.family == AF_INET6 && !c->ipv6.v)
-		return err_cfg(e, rt->dst.loc.file, rt->dst.loc.line, "IPv6 route, but IPv6=no");
 	return 0;
 }
 
@@ -204,6 +240,10 @@ static int check_ipv6_off(const struct cfg *c, struct error *e)
 				return err_cfg(e, l->gateways.v[j].loc.file, l->gateways.v[j].loc.line,
 					       "IPv6 gateway, but [Namespace] IPv6=no");
 	}
+	for (size_t i = 0; i < c->nameservers.n; i++)
+		if (c->nameservers.v[i].family == AF_INET6)
+			return err_cfg(e, c->nameservers.v[i].loc.file, c->nameservers.v[i].loc.line,
+				       "IPv6 Nameserver=, but [Namespace] IPv6=no");
 	return 0;
 }
 
