@@ -51,14 +51,17 @@ $(O)/libnetnsctl.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/netnsctl: $(CLI_OBJS) $(O)/libnetnsctl.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(O)/libnetnsctl.a $(ALL_LDFLAGS) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(O)/libnetnsctl.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(O)/netnsctl-generator: $(GEN_SRCS) $(O)/libnetnsctl.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(GEN_SRCS) $(O)/libnetnsctl.a $(ALL_LDFLAGS) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(GEN_SRCS) $(O)/libnetnsctl.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libnetnsctl.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(O)/libnetnsctl.a $(ALL_LDFLAGS) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(O)/libnetnsctl.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan:
@@ -89,7 +92,7 @@ test: all asan fault
 
 demo: deps
 	$(MAKE) all
-	@bash tools/demo.sh
+	@NETNSCTL=$(CURDIR)/$(O)/netnsctl bash tools/demo.sh
 
 bench: all
 	@bash bench/run.sh

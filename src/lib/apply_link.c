@@ -464,12 +464,54 @@ static int find_marked(struct apply_ctx *ctx, const char *orig, int *ret_ifindex
 	return r;
 }
 
+static bool host_has_marker(struct apply_ctx *ctx, int ifindex, const char *orig)
+{
+	struct live live;
+	char alias[400];
+	bool found = false;
+
+	physical_alias(ctx, orig, alias, sizeof(alias));
+	if (live_read(&ctx->host, LIVE_LINKS, &live, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < live.n_links; i++)
+		found |= live.links[i].ifindex == ifindex && STREQ(live.links[i].alias, alias);
+	live_free(&live);
+	return found;
+}
+
+/* Fill in the attributes a returning device gets back from the record. */
+static void restore_req(const struct state_rec *rec, struct link_req *req, uint8_t mac[6])
+{
+	unsigned m[6];
+
+	req->up = 0;
+	req->name = rec->f[0];
+	req->mtu = (uint32_t)strtoul(rec->f[2], NULL, 10);
+	if (sscanf(rec->f[3], "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6) {
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)m[i];
+		req->mac = mac;
+	}
+	req->alias = rec->f[4];
+}
+
+static int physical_rename_home(struct apply_ctx *ctx, const struct state_rec *rec, int ifindex,
+				struct error *e)
+{
+	struct link_req req = LINK_REQ_INIT;
+	uint8_t mac[6];
+	int r;
+
+	restore_req(rec, &req, mac);
+	r = link_set(&ctx->host, ifindex, &req, e);
+	return r < 0 ? err_set(e, r, "renaming returned device back to '%s'", rec->f[0]) : 0;
+}
+
 int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host_ns_fd,
 		    struct error *e)
 {
 	const char *orig = rec->f[0], *inside = rec->f[1];
 	struct link_req req = LINK_REQ_INIT;
-	unsigned m[6];
 	uint8_t mac[6];
 	int ifindex, r;
 
@@ -480,21 +522,17 @@ int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host
 		/* Not inside: if the host has it back already, we are done. */
 		if (link_index(&ctx->host, orig, &ifindex, NULL) == 0)
 			return 0;
+		/* The kernel gives a physical device back on its own when the
+		 * namespace dies, under the name it had inside. */
+		if (link_index(&ctx->host, inside, &ifindex, NULL) == 0 && host_has_marker(ctx, ifindex, orig))
+			return physical_rename_home(ctx, rec, ifindex, e);
 		return err_set(e, -ENODEV, "device '%s' is neither in namespace '%s' nor on the host", orig,
 			       ctx->c->name);
 	}
 	if (r < 0)
 		return r;
-	req.up = 0;
+	restore_req(rec, &req, mac);
 	req.ns_fd = host_ns_fd;
-	req.name = orig;
-	req.mtu = (uint32_t)strtoul(rec->f[2], NULL, 10);
-	if (sscanf(rec->f[3], "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6) {
-		for (int i = 0; i < 6; i++)
-			mac[i] = (uint8_t)m[i];
-		req.mac = mac;
-	}
-	req.alias = rec->f[4];
 	r = link_set(&ctx->ns, ifindex, &req, e);
 	if (r == -EEXIST)
 		return err_set(e, r, "returning '%s' to the host: a device of that name exists there now", orig);
