@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Rendering and writing the systemd drop-ins; see unitgen.h. */
+#include "unitgen.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "dns.h"
+#include "netns.h"
+
+const char *unitgen_system_dir(void)
+{
+	const char *env = getenv("NETNSCTL_SYSTEMD_DIR");
+	return env && *env ? env : UNITGEN_SYSTEM_DIR;
+}
+
+int unitgen_unit_name(const char *arg, char *buf, size_t size, struct error *e)
+{
+	const char *dot = strrchr(arg, '.');
+	bool bare = !dot;
+
+	/* As systemctl does: a name without a type is a service. */
+	if (snprintf(buf, size, "%s%s", arg, bare ? ".service" : "") >= (int)size || !unit_name_valid(buf))
+		return err_cfg(e, NULL, 0, "invalid unit name '%.64s'", arg);
+	dot = strrchr(buf, '.');
+	if (!STREQ(dot, ".service") && !STREQ(dot, ".socket"))
+		return err_cfg(e, NULL, 0,
+			       "unit '%.64s' cannot join a namespace (only .service and .socket units run processes that can)",
+			       buf);
+	if (strncmp(buf, "netns@", 6) == 0)
+		return err_cfg(e, NULL, 0, "'%.64s' creates a namespace; it cannot join one", buf);
+	return 0;
+}
+
+static const char *exec_section(const char *unit)
+{
+	const char *dot = strrchr(unit, '.');
+	return dot && STREQ(dot, ".socket") ? "Socket" : "Service";
+}
+
+static bool etc_entry_usable(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (name[0] == '.' || (n > 13 && STREQ(name + n - 13, ".netnsctl-tmp")))
+		return false;
+	/* Anything else could be read as a separator or a specifier. */
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return false;
+	return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The files `ip netns exec` would bind over /etc: the ones netnsctl writes
+ * (they may not exist yet), then whatever else the directory holds now. */
+static void write_bind_paths(FILE *f, const char *ns)
+{
+	static const char *const always[] = { "resolv.conf", "nsswitch.conf", "hosts" };
+	char dir[PATH_MAX], *names[256];
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%s", etc_netns_dir(), ns);
+	for (size_t i = 0; i < ELEMENTSOF(always); i++)
+		fprintf(f, "BindReadOnlyPaths=-%s/%s:/etc/%s\n", dir, always[i], always[i]);
+	d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *de; (de = readdir(d)) && n < ELEMENTSOF(names);) {
+		bool known = false;
+		for (size_t i = 0; i < ELEMENTSOF(always); i++)
+			known |= STREQ(de->d_name, always[i]);
+		if (!known && etc_entry_usable(de->d_name) && (names[n] = strdup(de->d_name)))
+			n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "BindReadOnlyPaths=-%s/%s:/etc/%s\n", dir, names[i], names[i]);
+		free(names[i]);
+	}
+}
+
+/* Close the memstream; only then does *buf hold the text. */
+static int finish(FILE *f, char **buf, char **ret, struct error *e)
+{
+	if (fclose(f) != 0) {
+		free(*buf);
+		return err_set(e, -ENOMEM, "rendering drop-in");
+	}
+	*ret = *buf;
+	return 0;
+}
+
+int unitgen_join_dropin(const char *unit, const char *ns, const char *origin, char **ret,
+			struct error *e)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (!ns_name_valid(ns))
+		return err_cfg(e, NULL, 0, "invalid namespace name '%.64s'", ns);
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return err_set(e, -ENOMEM, "rendering drop-in for %s", unit);
+	fprintf(f, "%s (%s); do not edit.\n", UNITGEN_HEADER, origin);
+	fprintf(f, "# Runs %s inside the network namespace '%s'.\n\n", unit, ns);
+	fprintf(f, "[Unit]\n"
+		   "# netns@%s.service runs 'netnsctl up %s'; the namespace must exist\n"
+		   "# before this unit starts, and this unit stops if it goes away.\n"
+		   "BindsTo=netns@%s.service\n"
+		   "After=netns@%s.service\n\n",
+		ns, ns, ns, ns);
+	fprintf(f, "[%s]\n"
+		   "# Not PrivateNetwork=/JoinsNamespaceOf=: see docs/SYSTEMD.md.\n"
+		   "NetworkNamespacePath=%s/%s\n"
+		   "# Per-namespace files over /etc, as 'ip netns exec' does for commands;\n"
+		   "# '-' skips a file that does not exist when the unit starts.\n",
+		exec_section(unit), NETNS_RUN_DIR, ns);
+	write_bind_paths(f, ns);
+	return finish(f, &buf, ret, e);
+}
+
+int unitgen_device_unit(const char *ifname, char *buf, size_t size)
+{
+	static const char prefix[] = "sys-subsystem-net-devices-";
+	size_t o = 0;
+	int n;
+
+	n = snprintf(buf, size, "%s", prefix);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	o = (size_t)n;
+	for (const char *p = ifname; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		/* systemd's path escaping: keep [A-Za-z0-9:_.] except a leading '.'. */
+		bool keep = (isalnum(c) || c == ':' || c == '_' || c == '.') && !(p == ifname && c == '.');
+		n = keep ? snprintf(buf + o, size - o, "%c", c) : snprintf(buf + o, size - o, "\\x%02x", c);
+		if (n < 0 || (size_t)n >= size - o)
+			return -ENAMETOOLONG;
+		o += (size_t)n;
+	}
+	n = snprintf(buf + o, size - o, ".device");
+	return n < 0 || (size_t)n >= size - o ? -ENAMETOOLONG : 0;
+}
+
+int unitgen_netns_dropin(const struct cfg *c, bool stop_when_unneeded, const char *origin,
+			 char **ret, struct error *e)
+{
+	char *buf = NULL, dev[128];
+	size_t size = 0;
+	bool any = stop_when_unneeded;
+	FILE *f;
+
+	for (size_t i = 0; i < c->n_links; i++)
+		any |= c->links[i].kind.v == LINK_PHYSICAL && c->links[i].wait_for_device.v;
+	*ret = NULL;
+	if (!any)
+		return 0;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return err_set(e, -ENOMEM, "rendering drop-in for netns@%s.service", c->name);
+	fprintf(f, "%s (%s); do not edit.\n\n[Unit]\n", UNITGEN_HEADER, origin);
+	if (stop_when_unneeded)
+		fprintf(f, "# Units join this namespace: end it when the last of them stops.\n"
+			   "StopWhenUnneeded=yes\n");
+	for (size_t i = 0; i < c->n_links; i++) {
+		const struct cfg_link *l = &c->links[i];
+		if (l->kind.v != LINK_PHYSICAL || !l->wait_for_device.v)
+			continue;
+		if (unitgen_device_unit(l->device.v, dev, sizeof(dev)) < 0) {
+			fclose(f);
+			free(buf);
+			return err_set(e, -ENAMETOOLONG, "device unit for '%s'", l->device.v);
+		}
+		fprintf(f, "# %s:%u: WaitForDevice=yes\nWants=%s\nAfter=%s\n", l->wait_for_device.loc.file,
+			l->wait_for_device.loc.line, dev, dev);
+	}
+	return finish(f, &buf, ret, e);
+}
+
+static int dropin_path(const char *dir, const char *unit, const char *file, char *buf, size_t size,
+		       struct error *e)
+{
+	if (snprintf(buf, size, "%s/%s.d/%s", dir, unit, file) >= (int)size)
+		return err_set(e, -ENAMETOOLONG, "drop-in path for %s", unit);
+	return 0;
+}
+
+int unitgen_write(const char *dir, const char *unit, const char *file, const char *content,
+		  struct error *e)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	size_t len = strlen(content);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = dropin_path(dir, unit, file, path, sizeof(path), e);
+	if (r < 0)
+		return r;
+	snprintf(tmp, sizeof(tmp), "%s/%s.d", dir, unit);
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return err_set(e, -errno, "creating %s", tmp);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return err_set(e, -errno, "writing %s", tmp);
+	/* Explicit mode: a restrictive umask must not hide the file from PID 1's readers. */
+	if (fchmod(fd, 0644) < 0 || write(fd, content, len) != (ssize_t)len || fsync(fd) < 0) {
+		r = errno ? -errno : -EIO;
+		unlink(tmp);
+		return err_set(e, r, "writing %s", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return err_set(e, r, "renaming %s to %s", tmp, path);
+	}
+	return 0;
+}
+
+static bool has_header(const char *path)
+{
+	char line[sizeof(UNITGEN_HEADER)];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return false;
+	return read(fd, line, sizeof(line) - 1) == (ssize_t)sizeof(line) - 1 &&
+	       memcmp(line, UNITGEN_HEADER, sizeof(line) - 1) == 0;
+}
+
+int unitgen_remove(const char *dir, const char *unit, const char *file, bool *ret_removed,
+		   struct error *e)
+{
+	char path[PATH_MAX];
+	int r;
+
+	*ret_removed = false;
+	r = dropin_path(dir, unit, file, path, sizeof(path), e);
+	if (r < 0)
+		return r;
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : err_set(e, -errno, "inspecting %s", path);
+	if (!has_header(path))
+		return err_set(e, -EPERM, "%s was not written by netnsctl; leaving it alone", path);
+	if (unlink(path) < 0)
+		return err_set(e, -errno, "removing %s", path);
+	*ret_removed = true;
+	/* The directory may hold the user's own drop-ins: then it stays. */
+	snprintf(path, sizeof(path), "%s/%s.d", dir, unit);
+	(void)rmdir(path);
+	return 0;
+}
+
+int unitgen_read_ns(const char *path, char *ns, size_t size)
+{
+	static const char key[] = "\nNetworkNamespacePath=" NETNS_RUN_DIR "/";
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char text[8192], *p, *end;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	if (strncmp(text, UNITGEN_HEADER, strlen(UNITGEN_HEADER)) != 0)
+		return -EBADMSG;
+	p = strstr(text, key);
+	if (!p)
+		return -EBADMSG;
+	p += sizeof(key) - 1;
+	end = strchr(p, '\n');
+	if (end)
+		*end = '\0';
+	if (!ns_name_valid(p) || !strscpy(ns, size, p))
+		return -EBADMSG;
+	return 0;
+}
+
+static int strv_push(char ***v, size_t *n, const char *s)
+{
+	char **slot = array_append(v, n, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = strdup(s);
+	if (!*slot) {
+		(*n)--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int unitgen_config_names(const char *dir, char ***ret, size_t *ret_n, char ***ret_bad,
+			 size_t *ret_n_bad, struct error *e)
+{
+	char **v = NULL, **bad = NULL;
+	size_t n = 0, n_bad = 0;
+	DIR *d = opendir(dir);
+	int r = 0;
+
+	if (!d && errno != ENOENT)
+		return err_set(e, -errno, "opening %s", dir);
+	for (struct dirent *de; d && r == 0 && (de = readdir(d));) {
+		char name[NAME_MAX + 1];
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= 5 || !STREQ(de->d_name + len - 5, ".conf"))
+			continue;
+		/* NAME.conf.d directories hold drop-ins, not namespaces. */
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+			continue;
+		strscpy(name, sizeof(name), de->d_name);
+		name[len - 5] = '\0';
+		if (ns_name_valid(name))
+			r = strv_push(&v, &n, name);
+		else if (ret_bad)
+			r = strv_push(&bad, &n_bad, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (r < 0) {
+		strv_free(v, n);
+		strv_free(bad, n_bad);
+		return err_set(e, r, "listing %s", dir);
+	}
+	/* qsort() must not see NULL, even for zero elements. */
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret = v;
+	*ret_n = n;
+	if (ret_bad) {
+		if (n_bad)
+			qsort(bad, n_bad, sizeof(*bad), cmp_str);
+		*ret_bad = bad;
+		*ret_n_bad = n_bad;
+	}
+	return 0;
+}
