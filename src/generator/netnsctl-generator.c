@@ -250,9 +250,12 @@ static void bind_broken(struct gen *g, const char *name, const char *cfg_path)
 	for (size_t i = 0; i < n; i++)
 		scan_joins(files[i], &l);
 	for (size_t i = 0; i < l.n; i++) {
+		char unit[UNITGEN_UNIT_MAX];
+		if (unitgen_unit_name(l.v[i].v, unit, sizeof(unit), NULL) < 0)
+			strscpy(unit, sizeof(unit), l.v[i].v);
 		if (write_join(g, l.v[i].v, name, cfg_path, &l.v[i].loc))
 			gen_log(LOG_WARNING, "%s: %s stays bound to netns@%s.service, which fails until the config is fixed",
-				cfg_path, l.v[i].v, name);
+				cfg_path, unit, name);
 		free(l.v[i].v);
 	}
 	free(l.v);
