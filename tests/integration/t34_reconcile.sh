@@ -19,7 +19,9 @@
 # event, identical dumps); changing one address removes exactly that one
 # and adds the new one, with other addresses, routes and link ifindexes
 # untouched; adding and removing a [Route] touches only that route;
-# changing a live link's Kind is refused (exit 2, nothing changed); removing
+# changing a live link's Kind is refused (exit 2, nothing changed), and a
+# veth -> bridge change is either applied or refused, never reported as
+# "unchanged" with the host end outside the bridge; removing
 # a [Link] from the config gives a physical device back (original name, down)
 # and deletes a veth (with its host end) or a macvlan on the next `up`.
 source "$(dirname "$0")/lib.sh"
@@ -250,6 +252,34 @@ check "the namespace itself is still up" test -e "/run/netns/$R"
 
 check "down succeeds" nctl down "$R"
 is "$(eventually_same "$before")" "$before" "the host is exactly as before the first up"
+
+# ---- veth -> bridge on a live link: applied or refused, never ignored -----------
+ip -n "$HOST" link add br34 address 02:00:00:00:34:01 type bridge
+ip -n "$HOST" link set br34 up
+printf '%s\n' '[Link]
+Kind=veth
+Name=eth0
+HostName=h34v
+Address=10.34.8.2/24
+' | conf vb
+check "up of a veth namespace succeeds" nctl up "${P}vb"
+printf '%s\n' '[Link]
+Kind=bridge
+Name=eth0
+HostName=h34v
+Bridge=br34
+Address=10.34.8.2/24
+' | conf vb
+out=$(nctl up "${P}vb" 2>/dev/null) && rc=0 || rc=$?
+echo "# rc=$rc $out" >&2
+if [ "$rc" -eq 0 ]; then
+	like "$(ip -n "$HOST" -o link show h34v 2>&1)" " master br34 " \
+		"Kind=veth -> Kind=bridge accepted on a live link: the host end is now a port of br34"
+else
+	ok "Kind=veth -> Kind=bridge on a live link is refused (exit $rc)"
+fi
+check "down succeeds" nctl down "${P}vb"
+ip -n "$HOST" link del br34
 
 # ---- a default link name does not depend on other [Link]s ----------------------
 # Removing an unrelated [Link] must not rename, re-create or break a link
