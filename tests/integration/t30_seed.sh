@@ -40,8 +40,8 @@ serve() {
 # wait_listen NETNS_PATH PORT: readiness, not timing: poll until the port
 # is in LISTEN state (at most ~5 s).
 wait_listen() {
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		nsenter --net="$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
 		sleep 0.1
 	done

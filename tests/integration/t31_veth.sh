@@ -22,9 +22,9 @@ has_link() { ip -n "$1" link show "$2" >/dev/null 2>&1; }
 # pings NETNS ADDR: one echo answered, within 2 s per attempt. Up to three
 # attempts, so that the first ARP exchange cannot make it flaky.
 pings() {
-	local i
+	local _
 	echo "# + [$1] ping $2" >&2
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		nsenter --net="/run/netns/$1" ping -n -c1 -W2 "$2" >/dev/null 2>&1 && return 0
 	done
 	return 1

@@ -74,8 +74,8 @@ declare -A WATCH_PID
 # the removal (the monitor may not have subscribed yet the first time):
 # then everything before it has been recorded.
 mark() {
-	local try
-	for try in $(seq 20); do
+	local _
+	for _ in $(seq 20); do
 		ip -n "$1" addr add "$2/32" dev lo
 		ip -n "$1" addr del "$2/32" dev lo
 		for _ in $(seq 10); do
