@@ -114,10 +114,16 @@ static const struct claim *claim_find(const struct gen *g, const char *unit)
 	return NULL;
 }
 
+enum claim_result {
+	CLAIM_REFUSED,   /* the unit is in another namespace already */
+	CLAIM_JOINED,    /* `netnsctl join` already put it in this one */
+	CLAIM_GRANTED,   /* ours to write */
+};
+
 /* May `ns` have `unit`? Another config, or a persistent `netnsctl join`
  * drop-in, may have claimed it already: two NetworkNamespacePath= for one
  * unit would let drop-in order pick the namespace, so the first claim wins. */
-static bool claim(struct gen *g, const char *unit, const char *ns, const char *where)
+static enum claim_result claim(struct gen *g, const char *unit, const char *ns, const char *where)
 {
 	const struct claim *other = claim_find(g, unit);
 	char path[PATH_MAX], joined_ns[NS_NAME_MAX + 1];
@@ -126,26 +132,28 @@ static bool claim(struct gen *g, const char *unit, const char *ns, const char *w
 	if (other) {
 		gen_log(LOG_ERR, "%s: Join=%s ignored: %s already joins namespace '%s'", where, unit, unit,
 			other->ns);
-		return false;
+		return CLAIM_REFUSED;
 	}
 	snprintf(path, sizeof(path), "%s/%s.d/%s", unitgen_system_dir(), unit, UNITGEN_JOIN_FILE);
 	if (unitgen_read_ns(path, joined_ns, sizeof(joined_ns)) == 0) {
-		if (!STREQ(joined_ns, ns))
-			gen_log(LOG_ERR, "%s: Join=%s ignored: 'netnsctl join' put it in namespace '%s' (%s)",
-				where, unit, joined_ns, path);
-		return false; /* same namespace: that drop-in already does it */
+		if (STREQ(joined_ns, ns))
+			return CLAIM_JOINED; /* that drop-in already says it all */
+		gen_log(LOG_ERR, "%s: Join=%s ignored: 'netnsctl join' put it in namespace '%s' (%s)", where,
+			unit, joined_ns, path);
+		return CLAIM_REFUSED;
 	}
 	c = array_append(&g->claims, &g->n_claims, sizeof(*c));
 	if (!c) {
 		gen_log(LOG_ERR, "%s: out of memory", where);
-		return false;
+		return CLAIM_REFUSED;
 	}
 	strscpy(c->unit, sizeof(c->unit), unit);
 	strscpy(c->ns, sizeof(c->ns), ns);
-	return true;
+	return CLAIM_GRANTED;
 }
 
-/* Write UNIT.d/netnsctl-NS.conf; returns true if the unit now joins ns. */
+/* Write UNIT.d/netnsctl-NS.conf; true if the unit joins ns (by this file
+ * or by an identical one from `netnsctl join`). */
 static bool write_join(struct gen *g, const char *arg, const char *ns, const char *cfg_path,
 		       const struct cfg_loc *loc)
 {
@@ -159,8 +167,14 @@ static bool write_join(struct gen *g, const char *arg, const char *ns, const cha
 		gen_log(LOG_ERR, "%s: Join=%s ignored: %s", where, arg, err_format(&e, buf, sizeof(buf)));
 		return false;
 	}
-	if (!claim(g, unit, ns, where))
+	switch (claim(g, unit, ns, where)) {
+	case CLAIM_REFUSED:
 		return false;
+	case CLAIM_JOINED:
+		return true;
+	case CLAIM_GRANTED:
+		break;
+	}
 	snprintf(origin, sizeof(origin), PROGRAM " from %s", cfg_path);
 	snprintf(file, sizeof(file), "netnsctl-%s.conf", ns);
 	if (unitgen_join_dropin(unit, ns, origin, &text, &e) < 0 ||

@@ -141,15 +141,25 @@ box_pid() { cat "$BOX_DIR/pid" 2>/dev/null || true; }
 
 box_populated() { [ -d "$BOX_CG" ] && grep -q '^populated 1' "$BOX_CG/cgroup.events"; }
 
-# Kill and remove boxes of earlier runs whose owning shell is gone.
+# The PID in a name such as nsbox-1234, nsbox-1234.XXXX or nsbox-1234-stage.
+box_owner() { local n=${1#nsbox-}; echo "${n%%[!0-9]*}"; }
+
+# Kill and remove boxes of earlier runs whose owning shell is gone (killed
+# before its trap could run), then their directories under /tmp.
 box_sweep_stale() {
-	local cg name pid
-	for cg in "$BOX_CGPARENT"/nsbox-*; do
-		[ -d "$cg" ] || continue
-		name=$(basename "$cg"); pid=${name#nsbox-}; pid=${pid%%-*}
-		[ -d "/proc/$pid" ] && continue
-		echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
-		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	local d pid
+	for d in "$BOX_CGPARENT"/nsbox-* /tmp/nsbox-*; do
+		[ -d "$d" ] && [ "$d" != "$BOX_CG" ] || continue
+		pid=$(box_owner "$(basename "$d")")
+		[ -n "$pid" ] && [ ! -d "/proc/$pid" ] || continue
+		case "$d" in
+		/tmp/*) rm -rf "$d" ;;
+		*)
+			echo 1 >"$d/cgroup.kill" 2>/dev/null || true
+			for _ in $(seq 100); do grep -q '^populated 1' "$d/cgroup.events" || break; sleep 0.05; done
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+			;;
+		esac
 	done
 }
 
@@ -161,12 +171,13 @@ box_start() {
 	[ -x /lib/systemd/systemd ] || { echo "box: /lib/systemd/systemd missing" >&2; return 1; }
 	BOX_CGPARENT=$(box_cgroot)/netnsctl-box || { echo "box: no cgroup2 hierarchy" >&2; return 1; }
 	BOX_CG=$BOX_CGPARENT/$BOX
-	mkdir -p "$BOX_CGPARENT"
 	box_sweep_stale
+	# Another box's box_stop may remove the shared parent at any moment.
+	for i in 1 2 3 4 5; do mkdir -p "$BOX_CG" 2>/dev/null && break; done
+	[ -d "$BOX_CG" ] || { echo "box: cannot create $BOX_CG" >&2; return 1; }
 	BOX_DIR=$(mktemp -d "/tmp/$BOX.XXXXXX")
 	mkdir "$BOX_DIR/root" "$BOX_DIR/rw"
 	: >"$BOX_DIR/console.log"
-	mkdir "$BOX_CG"
 	# Join the box's cgroup first, so the new cgroup namespace is rooted there.
 	setsid bash -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' _ "$BOX_CG" \
 		env BOX="$BOX" BOX_DIR="$BOX_DIR" BOX_STAGE="$BOX_STAGE" BOX_REMOVE="$BOX_REMOVE" \

@@ -42,7 +42,7 @@ sd_boot() {
 		done_testing
 		exit 1
 	fi
-	SD_STAGE=$(mktemp -d /tmp/nsbox-stage.XXXXXX)
+	SD_STAGE=$(mktemp -d "/tmp/nsbox-$$-stage.XXXXXX")
 	chmod 0755 "$SD_STAGE"
 	install -Dm0755 "$NETNSCTL" "$SD_STAGE$sbindir/netnsctl"
 	install -Dm0755 "$NETNSCTL_GENERATOR" "$SD_STAGE$SD_GENDIR/netnsctl-generator"
@@ -51,6 +51,7 @@ sd_boot() {
 	BOX_REMOVE="/usr/sbin/netnsctl /usr/local/sbin/netnsctl /etc/netnsctl /etc/netns"
 	box_stage "$SD_STAGE"
 	trap sd_cleanup EXIT
+	trap 'exit 130' INT TERM # so that the EXIT trap runs
 	if ! box_start; then
 		not_ok "a box with systemd as PID 1 boots"
 		done_testing

@@ -133,8 +133,16 @@ gen "$T/out" "$T/early" "$T/late" 2>/dev/null
 # Same body as the generator writes for Join=webserver.service (other name).
 is "$(tail -n +2 "$J" | sed 's/webserver2/webserver/')" "$(tail -n +2 "$W")" \
 	"join writes what the generator writes, header aside"
-check "the generator leaves a unit joined by the CLI alone (same namespace)" \
-	test ! -e "$T/out/webserver2.service.d"
+# As if `netnsctl join webserver web` had been run before Join= was added.
+mkdir -p "$T/sys/webserver.service.d"
+cp "$J" "$T/sys/webserver.service.d/netnsctl-netns.conf"
+rm -rf "$T/out"/*
+gen "$T/out" "$T/early" "$T/late" 2>/dev/null
+check "no second drop-in for a unit 'netnsctl join' put in the same namespace" \
+	test ! -e "$T/out/webserver.service.d"
+like "$(cat "$T/out/netns@web.service.d/netnsctl.conf")" "StopWhenUnneeded=yes" \
+	"the unit still counts as joining web"
+rm -rf "$T/sys/webserver.service.d"
 
 check_fails "join refuses a unit a config joins to another namespace" nctl join nginx web
 like "$(nctl join nginx web 2>&1)" "nginx.service is joined to namespace 'dup' by Join= at $T/cfg/dup.conf:2" \
