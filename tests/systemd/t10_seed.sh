@@ -46,6 +46,8 @@ is "$(box systemctl show -P NetworkNamespacePath webserver.service)" /run/netns/
 	"systemd sees NetworkNamespacePath= for webserver.service"
 like "$(box systemctl show -P BindsTo webserver.service)" "netns@webserver.service" \
 	"webserver.service is bound to netns@webserver.service"
+is "$(box sh -c "systemd-analyze verify --man=no netns@webserver.service webserver.service 2>&1")" "" \
+	"systemd-analyze verify finds nothing wrong with the units and drop-ins"
 
 # The tutorial's own command, minus its attach-* unit (netnsctl does that).
 if box systemctl start netns@webserver.service webserver.service; then

@@ -43,6 +43,8 @@ Join=nginx-netns.service
 EOF
 
 check "systemctl daemon-reload" box systemctl daemon-reload
+is "$(box sh -c "systemd-analyze verify --man=no nginx-netns.service 2>&1")" "" \
+	"systemd-analyze verify finds nothing wrong with the example and its drop-in"
 if box systemctl start nginx-netns.service; then
 	ok "systemctl start nginx-netns.service"
 else
