@@ -3,7 +3,8 @@
 # missing. Safe to run repeatedly; does nothing when all are present.
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libsystemd-dev libnftables-dev libcap-ng-dev \
-libjansson-dev iproute2 nftables iptables socat python3 jq util-linux procps"
+libjansson-dev iproute2 iputils-ping nftables iptables socat python3 jq util-linux procps
+curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

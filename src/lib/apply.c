@@ -78,6 +78,7 @@ static int undo_one(struct apply_ctx *ctx, const struct undo *u, struct error *e
 		req.mtu = u->mtu;
 		req.mac = u->has_mac ? u->mac : NULL;
 		req.up = u->up;
+		req.master = u->master;
 		r = link_set(nl, u->ifindex, &req, e);
 		return r < 0 ? err_set(e, r, "restoring link '%s'", u->name) : 0;
 	case U_SYSCTL:
@@ -212,6 +213,7 @@ static int open_or_create(struct apply_ctx *ctx, bool *created, struct error *e)
 	ctx->st = state_new(name);
 	if (!ctx->st)
 		return err_set(e, -ENOMEM, "allocating state");
+	ctx->fresh = true; /* whatever happens next, a failure removes the record */
 	ns_self_id(&ctx->st->origin_dev, &ctx->st->origin_ino);
 	/* Record first: a crash right after ns_create leaves a record to undo. */
 	r = state_add(ctx->st, ST_NETNS, f, e);
@@ -245,10 +247,12 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 	r = live_read(&ctx->ns, LIVE_ALL, &ctx->live, e);
 	if (r < 0)
 		return r;
+	/* Removing what the config no longer has comes last: it is the one
+	 * step whose undo is not kept, so nothing may fail after it. */
 	if ((r = ns_sysctls(ctx, false, e)) < 0 || (r = loopback_up(ctx, e)) < 0 ||
-	    (r = links_remove_stale(ctx, e)) < 0 || (r = links_apply(ctx, e)) < 0 ||
-	    (r = ns_sysctls(ctx, true, e)) < 0 || (r = routes_apply(ctx, e)) < 0 ||
-	    (r = files_apply(ctx, e)) < 0)
+	    (r = links_apply(ctx, e)) < 0 || (r = ns_sysctls(ctx, true, e)) < 0 ||
+	    (r = routes_apply(ctx, e)) < 0 || (r = files_apply(ctx, e)) < 0 ||
+	    (r = links_remove_stale(ctx, e)) < 0)
 		return r;
 	if (!ctx->st->complete || ctx->changes) {
 		ctx->st->complete = true;
@@ -265,7 +269,7 @@ int apply_up(const struct cfg *c, struct apply_result *ret, struct error *e)
 
 	if (r < 0) {
 		undo_all(&ctx);
-		if (res.created)
+		if (ctx.fresh)
 			state_remove(c->name, NULL);
 		else if (ctx.st)
 			state_save(ctx.st, NULL);

@@ -34,6 +34,7 @@ struct undo {
 	uint8_t mac[6];
 	bool has_mac;
 	int up;
+	int master; /* U_LINKSET: 0 leave, else as link_req.master */
 	char key[256], value[256];
 	char *blob; /* owned; freed with the undo stack */
 };
@@ -49,6 +50,7 @@ struct apply_ctx {
 	struct undo *undo;
 	size_t n_undo;
 	unsigned changes;
+	bool fresh; /* no namespace at the start: failure removes the record too */
 };
 
 int undo_push(struct apply_ctx *ctx, const struct undo *u, struct error *e);

@@ -271,7 +271,13 @@ static int ensure_attrs(struct apply_ctx *ctx, const struct cfg_link *l, const s
 		req.up = 1;
 		u.up = 0;
 	}
-	if (!req.mtu && !req.mac && req.up < 0)
+	/* Links created inside carry the namespace marker, so that a later
+	 * up can tell them from links someone else added. */
+	char alias[400];
+	host_alias(ctx, alias, sizeof(alias));
+	if (l->kind.v == LINK_MACVLAN && !STREQ(ll->alias, alias))
+		req.alias = alias;
+	if (!req.mtu && !req.mac && req.up < 0 && !req.alias)
 		return 0;
 	strscpy(u.name, sizeof(u.name), l->name.v);
 	r = link_set(&ctx->ns, ll->ifindex, &req, e);
@@ -325,6 +331,24 @@ static int ensure_addrs(struct apply_ctx *ctx, struct nl_sock *nl, bool host, in
 	return 0;
 }
 
+/* The bridge the host end must be a port of (Kind=bridge) or none
+ * (Kind=veth): *ret is the link_req.master value to send, 0 if right. */
+static int host_end_master(struct apply_ctx *ctx, const struct cfg_link *l, const struct live_link *hl,
+			   int *ret, struct error *e)
+{
+	struct live_link br;
+	int want = 0, r;
+
+	if (l->kind.v == LINK_BRIDGE) {
+		r = live_get_link(&ctx->host, l->bridge.v, &br, e);
+		if (r < 0)
+			return err_set(e, r, "looking up bridge '%s'", l->bridge.v);
+		want = br.ifindex;
+	}
+	*ret = want == hl->master ? 0 : want ? want : LINK_NOMASTER;
+	return 0;
+}
+
 static int host_end_addrs(struct apply_ctx *ctx, const struct cfg_link *l, bool created,
 			  struct error *e)
 {
@@ -339,15 +363,25 @@ static int host_end_addrs(struct apply_ctx *ctx, const struct cfg_link *l, bool 
 	if (r < 0)
 		return err_set(e, r, "looking up host end '%s'", l->host_name.v);
 	/* RTM_NEWLINK ignores IFLA_IFALIAS at creation, so the alias that
-	 * marks the host end as ours is set here. */
+	 * marks the host end as ours is set here, with the bridge port. */
 	host_alias(ctx, alias, sizeof(alias));
-	if (!(hl.flags & IFF_UP) || !STREQ(hl.alias, alias)) {
+	int master = 0;
+	r = host_end_master(ctx, l, &hl, &master, e);
+	if (r < 0)
+		return r;
+	if (!(hl.flags & IFF_UP) || !STREQ(hl.alias, alias) || master) {
 		struct link_req req = LINK_REQ_INIT;
 		req.up = 1;
 		req.alias = alias;
+		req.master = master;
 		r = link_set(&ctx->host, hl.ifindex, &req, e);
 		if (r < 0)
 			return err_set(e, r, "configuring host end '%s'", l->host_name.v);
+		struct undo u = { .kind = U_LINKSET, .host = true, .ifindex = hl.ifindex, .up = -1,
+				  .master = hl.master ? hl.master : LINK_NOMASTER };
+		strscpy(u.name, sizeof(u.name), l->host_name.v);
+		if (!created && master && (r = undo_push(ctx, &u, e)) < 0)
+			return r;
 	}
 	/* A new host end has no addresses; only a live one needs the dump
 	 * that finds stale ones. */
@@ -410,13 +444,39 @@ int links_apply(struct apply_ctx *ctx, struct error *e)
 	return 0;
 }
 
-/* Links in the state record that the config no longer has. */
+/* Links inside that carry our marker but are no longer configured. */
+static int remove_stale_inside(struct apply_ctx *ctx, struct error *e)
+{
+	char alias[400];
+	int r = 0;
+
+	host_alias(ctx, alias, sizeof(alias));
+	for (size_t i = 0; r == 0 && i < ctx->live.n_links; i++) {
+		const struct live_link *ll = &ctx->live.links[i];
+		bool wanted = false;
+		if (!STREQ(ll->alias, alias))
+			continue;
+		for (size_t k = 0; k < ctx->c->n_links; k++)
+			wanted |= STREQ(ctx->c->links[k].name.v, ll->name);
+		if (wanted)
+			continue;
+		r = link_delete(&ctx->ns, ll->name, e);
+		ctx->changes++;
+	}
+	return r;
+}
+
+/* Links in the state record (or marked inside) that the config no longer
+ * has. */
 int links_remove_stale(struct apply_ctx *ctx, struct error *e)
 {
+	int r = remove_stale_inside(ctx, e);
+
+	if (r < 0)
+		return r;
 	for (size_t k = ctx->st->n; k-- > 0;) {
 		const struct state_rec *rec = &ctx->st->v[k];
 		bool wanted = false;
-		int r;
 
 		if (rec->kind != ST_PHYSICAL && rec->kind != ST_HOSTLINK)
 			continue;

@@ -35,6 +35,8 @@ int link_set(struct nl_sock *nl, int ifindex, const struct link_req *req, struct
 		mnl_attr_put(nlh, IFLA_IFALIAS, strlen(req->alias), req->alias);
 	if (req->master > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)req->master);
+	else if (req->master == LINK_NOMASTER)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
 	return nl_transact(nl, nlh, e);
 }
 

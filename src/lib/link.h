@@ -15,10 +15,11 @@ struct link_req {
 	const char *alias;    /* NULL: leave; "" clears */
 	int ns_fd;            /* >= 0: move into this namespace */
 	int up;               /* -1 leave, 0 down, 1 up */
-	int master;           /* > 0 enslave; 0 leave */
+	int master;           /* > 0 enslave; 0 leave; LINK_NOMASTER release */
 };
 
 #define LINK_REQ_INIT { .ns_fd = -1, .up = -1 }
+#define LINK_NOMASTER (-1)
 
 /* Modify an existing link in one RTM_NEWLINK. */
 int link_set(struct nl_sock *nl, int ifindex, const struct link_req *req, struct error *e);

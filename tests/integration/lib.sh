@@ -116,9 +116,14 @@ fake_nic() {
 # snapshot: everything on the host side a test must leave as it found it.
 snapshot() {
 	{
-		echo "== links"; ip -n "$HOST" -d -o link show | sed -E 's/^[0-9]+: //; s/link-netnsid [0-9]+//' | sort
-		echo "== addrs"; ip -n "$HOST" -o addr show | sed -E 's/^[0-9]+: //; s/valid_lft.*//' | sort
+		# Fields the kernel changes by itself (bridge timers, DAD state,
+		# carrier) are left out: they are not ours to restore.
+		echo "== links"; ip -n "$HOST" -d -o link show | sed -E 's/^[0-9]+: //; s/link-netnsid [0-9]+//;
+			s/ (hello_timer|tcn_timer|topology_change_timer|gc_timer) +[0-9.]+//g;
+			s/,?(NO-CARRIER|LOWER_UP|M-DOWN)//g; s/state [A-Z]+ //' | sort
+		echo "== addrs"; ip -n "$HOST" -o addr show | sed -E 's/^[0-9]+: //; s/valid_lft.*//; s/ tentative//' | sort
 		echo "== routes"; ip -n "$HOST" route show table all | sort
+		echo "== routes6"; ip -n "$HOST" -6 route show table all | sed -E 's/ linkdown//' | sort
 		echo "== netns"; ls /run/netns | grep "^$P" | grep -v "^$HOST\$" || true
 		echo "== state"; ls /run/netnsctl 2>/dev/null | grep "^$P" || true
 		echo "== etc"; ls /etc/netns 2>/dev/null | grep "^$P" || true
