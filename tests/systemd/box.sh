@@ -166,14 +166,14 @@ box_sweep_stale() {
 box_stage() { BOX_STAGE=$(readlink -f "$1"); }
 
 box_start() {
-	local pid="" st="" i starter
+	local pid="" st="" starter
 	[ "$(id -u)" = 0 ] || { echo "box: needs root" >&2; return 1; }
 	[ -x /lib/systemd/systemd ] || { echo "box: /lib/systemd/systemd missing" >&2; return 1; }
 	BOX_CGPARENT=$(box_cgroot)/netnsctl-box || { echo "box: no cgroup2 hierarchy" >&2; return 1; }
 	BOX_CG=$BOX_CGPARENT/$BOX
 	box_sweep_stale
 	# Another box's box_stop may remove the shared parent at any moment.
-	for i in 1 2 3 4 5; do mkdir -p "$BOX_CG" 2>/dev/null && break; done
+	for _ in 1 2 3 4 5; do mkdir -p "$BOX_CG" 2>/dev/null && break; done
 	[ -d "$BOX_CG" ] || { echo "box: cannot create $BOX_CG" >&2; return 1; }
 	BOX_DIR=$(mktemp -d "/tmp/$BOX.XXXXXX")
 	mkdir "$BOX_DIR/root" "$BOX_DIR/rw"
@@ -184,7 +184,7 @@ box_start() {
 		unshare --pid --fork --mount --propagation private --uts --ipc --net --cgroup \
 		bash "$BOX_LIB" --inside >"$BOX_DIR/inside.log" 2>&1 </dev/null &
 	starter=$!
-	for i in $(seq $((BOX_TIMEOUT * 20))); do
+	for _ in $(seq $((BOX_TIMEOUT * 20))); do
 		pid=$(box_pid)
 		if [ -n "$pid" ]; then
 			st=$(nsenter -t "$pid" -a systemctl is-system-running 2>/dev/null || true)
@@ -214,18 +214,18 @@ box() {
 }
 
 box_stop() {
-	local pid i
+	local pid
 	[ -n "$BOX_DIR" ] || return 0
 	set +e
 	pid=$(box_pid)
 	# SIGRTMIN+4 asks systemd for a clean poweroff; with PID namespaces that
 	# ends the box when PID 1 exits.
 	[ -n "$pid" ] && box_populated && kill -s SIGRTMIN+4 "$pid" 2>/dev/null
-	for i in $(seq 200); do box_populated || break; sleep 0.05; done
+	for _ in $(seq 200); do box_populated || break; sleep 0.05; done
 	if box_populated; then
 		box_log "poweroff timed out, killing the cgroup"
 		echo 1 >"$BOX_CG/cgroup.kill"
-		for i in $(seq 100); do box_populated || break; sleep 0.05; done
+		for _ in $(seq 100); do box_populated || break; sleep 0.05; done
 	fi
 	# Nothing is left alive, so the mount namespace (and its tmpfs) is gone.
 	find "$BOX_CG" -depth -type d -exec rmdir {} + 2>/dev/null

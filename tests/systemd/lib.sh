@@ -48,6 +48,7 @@ sd_boot() {
 	install -Dm0755 "$NETNSCTL_GENERATOR" "$SD_STAGE$SD_GENDIR/netnsctl-generator"
 	install -Dm0644 "$ROOT/units/netns@.service" "$SD_STAGE$SD_UNITDIR/netns@.service"
 	install -dm0755 "$SD_STAGE/etc/netnsctl" "$SD_STAGE/etc/netns"
+	# shellcheck disable=SC2034 # read by box.sh
 	BOX_REMOVE="/usr/sbin/netnsctl /usr/local/sbin/netnsctl /etc/netnsctl /etc/netns"
 	box_stage "$SD_STAGE"
 	trap sd_cleanup EXIT
@@ -67,8 +68,7 @@ bconf() { bput "/etc/netnsctl/$1.conf"; }
 # wait_until CMD...: poll CMD (inside the box) for up to 30 s. This waits
 # for an asynchronous job to finish; it asserts nothing about timing.
 wait_until() {
-	local i
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		box "$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
