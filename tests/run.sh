@@ -48,7 +48,7 @@ run_tap() {
 	fi
 	[ $n_fail -gt 0 ] && failures+=("$name")
 	passed=$((passed + n_ok)); failed=$((failed + n_fail)); skipped=$((skipped + n_skip))
-	echo "# $name: $n_ok passed, $n_fail failed${n_skip:+, $n_skip skipped}"
+	echo "# $name: $n_ok passed, $n_fail failed$( [ $n_skip -gt 0 ] && echo ", $n_skip skipped")"
 	rm -f "$out"
 }
 
