@@ -76,6 +76,17 @@ for variant in "$B" "$B/asan"; do
 	done
 done
 
+# Under real systemd: each script boots systemd 252 as PID 1 in a throwaway
+# box (tests/systemd/box.sh) and installs the binary under test into it.
+for variant in "$B" "$B/asan"; do
+	[ "${SKIP_ASAN_INTEGRATION:-0}" = 1 ] && [ "$variant" = "$B/asan" ] && continue
+	for t in tests/systemd/t*.sh; do
+		[ -f "$t" ] || continue
+		matches "$t" || continue
+		run_tap "$t [$variant]" env NETNSCTL="$ROOT/$variant/netnsctl" bash "$t"
+	done
+done
+
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "# failing: ${failures[*]}"
 fi

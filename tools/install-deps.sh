@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libsystemd-dev libnftables-dev libcap-ng-dev \
 libjansson-dev iproute2 iputils-ping nftables iptables socat python3 jq util-linux procps
-curl"
+curl nginx"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -17,5 +17,15 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Packages such as nginx (used by the systemd tests inside a throwaway box)
+# must not start their daemons on this machine: policy-rc.d says no for
+# the duration of the install.
+policy=/usr/sbin/policy-rc.d
+created_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && created_policy=1
+fi
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+[ -n "$created_policy" ] && rm -f "$policy"
+exit "${rc:-0}"
