@@ -672,9 +672,18 @@ int cfg_parse_file(struct cfg *c, const char *path, struct error *e)
 	size_t off = 0;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return err_set(e, -errno, "opening %s", path);
+	/* A symlink would let whoever controls its target (and every directory
+	 * on the way there) write the config; refuse it, as issue 9 asks. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP)
+		return err_cfg(e, path, 0, "refusing a config file that is a symbolic link (copy the file instead)");
+	if (fd < 0) {
+		r = err_set(e, -errno, "opening %s", path);
+		/* A config that is not there is a usage error (exit 2). */
+		if (e && (r == -ENOENT || r == -ENOTDIR))
+			e->kind = ERR_CONFIG;
+		return r;
+	}
 	if (fstat(fd, &st) < 0)
 		return err_set(e, -errno, "inspecting %s", path);
 	if (!S_ISREG(st.st_mode))
