@@ -36,29 +36,47 @@ static void derive_host_name(const char *ns, size_t index, char out[IFNAME_MAX +
 	snprintf(out, IFNAME_MAX + 1, "ve-%.6s-%05x", ns, str_hash(full) & 0xfffff);
 }
 
+/* Default names come in families; veth and bridge share "eth" because both
+ * are veth pairs (and share the ve-NAME-N host names). */
+static const char *name_family(enum link_kind k)
+{
+	switch (k) {
+	case LINK_VETH:
+	case LINK_BRIDGE:
+		return "eth";
+	case LINK_MACVLAN:
+		return "mv";
+	case LINK_WIREGUARD:
+		return "wg";
+	case LINK_TUN:
+		return "tun";
+	default:
+		return NULL;
+	}
+}
+
+/* N counts only the earlier links of the same family, so a derived name
+ * (eth0, mv0, ...) does not change when an unrelated [Link] is added or
+ * removed; a rename would mean deleting and re-creating a live link. */
 static int link_defaults(struct cfg *c, struct cfg_link *l, size_t index)
 {
 	enum link_kind k = (enum link_kind)l->kind.v;
+	const char *family = name_family(k);
+	unsigned nth = 0;
 
+	for (size_t i = 0; family && i < index; i++) {
+		const char *f = name_family((enum link_kind)c->links[i].kind.v);
+		if (f && STREQ(f, family))
+			nth++;
+	}
 	if (!l->name.loc.line) {
 		if (k == LINK_PHYSICAL)
 			strscpy(l->name.v, sizeof(l->name.v), l->device.v);
-		else if (k == LINK_MACVLAN)
-			snprintf(l->name.v, sizeof(l->name.v), "mv%u", (unsigned)index);
-		else if (k == LINK_VETH || k == LINK_BRIDGE)
-			snprintf(l->name.v, sizeof(l->name.v), "eth%u", (unsigned)index);
-		else if (k == LINK_WIREGUARD)
-			snprintf(l->name.v, sizeof(l->name.v), "wg%u", (unsigned)index);
 		else
-			snprintf(l->name.v, sizeof(l->name.v), "tun%u", (unsigned)index);
+			snprintf(l->name.v, sizeof(l->name.v), "%s%u", family, nth);
 	}
-	if ((k == LINK_VETH || k == LINK_BRIDGE) && !l->host_name.loc.line) {
-		size_t nth = 0;
-		for (size_t i = 0; i < index; i++)
-			if (c->links[i].kind.v == LINK_VETH || c->links[i].kind.v == LINK_BRIDGE)
-				nth++;
+	if ((k == LINK_VETH || k == LINK_BRIDGE) && !l->host_name.loc.line)
 		derive_host_name(c->name, nth, l->host_name.v);
-	}
 	return 0;
 }
 
@@ -142,15 +160,27 @@ static int validate_link(struct cfg *c, struct cfg_link *l, size_t index, struct
 	return check_gateways(l, e);
 }
 
+/* A physical link's default name is its Device=, which the user chose. */
+static bool name_derived(const struct cfg_link *l)
+{
+	return !l->name.loc.line && l->kind.v != LINK_PHYSICAL;
+}
+
 static int check_unique_names(const struct cfg *c, struct error *e)
 {
 	for (size_t i = 0; i < c->n_links; i++)
 		for (size_t j = 0; j < i; j++) {
 			const struct cfg_link *a = &c->links[j], *b = &c->links[i];
-			if (STREQ(a->name.v, b->name.v))
+			if (STREQ(a->name.v, b->name.v)) {
+				const struct cfg_link *d = name_derived(b) ? b : name_derived(a) ? a : NULL;
+				if (d)
+					return link_err(e, &d->loc,
+							"the default name of this link, '%s', is used by another link; set Name=%s",
+							d->name.v, "");
 				return link_err(e, &b->loc,
 						"two links are named '%s' inside the namespace; set a different Name=%s",
 						b->name.v, "");
+			}
 			if (a->host_name.v[0] && STREQ(a->host_name.v, b->host_name.v))
 				return link_err(e, &b->loc, "two links use host name '%s'; set HostName=%s",
 						b->host_name.v, "");

@@ -186,7 +186,7 @@ static void test_link_kinds(void)
 		 "every Kind");
 	if (c && TAP_INT_EQ(c->n_links, 6, "six [Link] sections, six links")) {
 		static const int kinds[] = { LINK_PHYSICAL, LINK_VETH, LINK_MACVLAN, LINK_BRIDGE, LINK_WIREGUARD, LINK_TUN };
-		static const char *const names[] = { "enp1s0", "eth1", "mv2", "eth3", "wg4", "tun5" };
+		static const char *const names[] = { "enp1s0", "eth0", "mv0", "eth1", "wg0", "tun0" };
 		static const unsigned lines[] = { 1, 4, 6, 10, 13, 15 };
 		for (size_t i = 0; i < 6; i++) {
 			TAP_INT_EQ(c->links[i].kind.v, kinds[i], "link %zu has Kind=%s", i, link_kind_to_string(kinds[i]));
@@ -403,6 +403,18 @@ static void test_derived_names(void)
 	}
 	cfg_free(c);
 
+	c = good("[Link]\nKind=physical\nDevice=nic1\n[Link]\nKind=tun\n[Link]\nKind=veth\n[Link]\nKind=macvlan\nDevice=nic1\n"
+		 "[Link]\nKind=bridge\nBridge=br0\n[Link]\nKind=macvlan\nDevice=nic1\n",
+		 "default names are numbered within their family");
+	if (c) {
+		TAP_STREQ(c->links[2].name.v, "eth0", "the first veth is eth0 after a physical link and a tun");
+		TAP_STREQ(c->links[3].name.v, "mv0", "the first macvlan is mv0");
+		TAP_STREQ(c->links[4].name.v, "eth1", "a bridge link counts with the veths");
+		TAP_STREQ(c->links[4].host_name.v, "ve-web-1", "and its host end has the same number");
+		TAP_STREQ(c->links[5].name.v, "mv1", "the second macvlan is mv1");
+	}
+	cfg_free(c);
+
 	c = good("[Link]\nKind=veth\nHostName=ve-web\nName=inside\n[Link]\nKind=veth\n", "explicit HostName and Name");
 	if (c) {
 		TAP_STREQ(c->links[0].name.v, "inside", "explicit Name= wins");
@@ -417,8 +429,11 @@ static void test_unique_names(void)
 {
 	bad("[Link]\nKind=veth\nName=a\n[Link]\nKind=tun\nName=a\n", 4,
 	    "two links are named 'a' inside the namespace; set a different Name=", "duplicate Name=");
-	bad("[Link]\nKind=veth\n[Link]\nKind=physical\nDevice=eth0\n", 3, "two links are named 'eth0'",
-	    "default Name of a physical link equals a derived one");
+	bad("[Link]\nKind=veth\n[Link]\nKind=physical\nDevice=eth0\n", 1,
+	    "the default name of this link, 'eth0', is used by another link; set Name=",
+	    "a derived name taken by a physical link points at the derived one");
+	bad("[Link]\nKind=tun\nName=mv0\n[Link]\nKind=macvlan\nDevice=eth1\n", 4,
+	    "the default name of this link, 'mv0', is used by another link", "a derived name taken by an explicit Name=");
 	bad("[Link]\nKind=physical\nDevice=eth1\n[Link]\nKind=physical\nDevice=eth1\nName=other\n", 4,
 	    "device 'eth1' is moved in twice", "same device twice");
 	bad("[Link]\nKind=veth\nName=lo\n", 1, "'lo' is reserved for the loopback device", "Name=lo");
