@@ -156,8 +156,8 @@ static void test_dropins(void)
 	write_file("web.conf.d/99-reset.conf", "Description=x\n", 0644);
 	load_fails("web", "web.conf.d/99-reset.conf", 1, "outside of any section",
 		   "a drop-in starts without a section even if the main file ended in one");
-	write_file("web.conf.d/99-reset.conf", "[Link]\nKind=veth\nName=eth0\n", 0644);
-	load_fails("web", "web.conf.d/99-reset.conf", 1, "two links are named 'eth0'",
+	write_file("web.conf.d/99-reset.conf", "[Link]\nKind=veth\nHostName=ve-web\n", 0644);
+	load_fails("web", "web.conf.d/99-reset.conf", 1, "two links use host name 've-web'",
 		   "a validation error across files points at the later one");
 	unlink(in_dir("web.conf.d/99-reset.conf"));
 
