@@ -17,13 +17,26 @@ enum section {
 	SEC_ROUTE,
 	SEC_DNS,
 	SEC_SERVICE,
+	SEC_PUBLISH,
+	SEC_FIREWALL,
 	_SEC_MAX,
 };
 
 static const char *const section_names[_SEC_MAX] = {
 	[SEC_NAMESPACE] = "Namespace", [SEC_LINK] = "Link",       [SEC_ROUTE] = "Route",
-	[SEC_DNS] = "DNS",             [SEC_SERVICE] = "Service",
+	[SEC_DNS] = "DNS",             [SEC_SERVICE] = "Service", [SEC_PUBLISH] = "Publish",
+	[SEC_FIREWALL] = "Firewall",
 };
+
+static const char *const fw_protos[_FW_PROTO_MAX] = { [FW_TCP] = "tcp", [FW_UDP] = "udp", [FW_ICMP] = "icmp" };
+static const char *const publish_protos[] = { [FW_TCP] = "tcp", [FW_UDP] = "udp" };
+static const char *const publish_modes[_PUBLISH_MODE_MAX] = { [PUBLISH_NAT] = "nat", [PUBLISH_PROXY] = "proxy" };
+static const char *const fw_policies[_FW_POLICY_MAX] = { [FW_ACCEPT] = "accept", [FW_DROP] = "drop" };
+
+const char *fw_proto_to_string(enum fw_proto p)
+{
+	return (unsigned)p < _FW_PROTO_MAX ? fw_protos[p] : "?";
+}
 
 static const char *const link_kinds[_LINK_KIND_MAX] = {
 	[LINK_PHYSICAL] = "physical", [LINK_VETH] = "veth",           [LINK_MACVLAN] = "macvlan",
@@ -58,6 +71,7 @@ struct cfg_key {
 	size_t offset; /* of the field inside the section object */
 	const char *const *choices; /* for enums */
 	int n_choices;
+	int def; /* bools and enums: the value an empty assignment restores */
 };
 
 int cfg_addr_parse(const char *s, bool want_prefix, struct cfg_addr *ret)
@@ -117,8 +131,8 @@ bool cfg_addr_equal(const struct cfg_addr *a, const struct cfg_addr *b)
 
 static bool want_prefix(const struct cfg_key *k)
 {
-	return STREQ(k->name, "Address") || STREQ(k->name, "HostAddress") ||
-	       STREQ(k->name, "Destination");
+	return STREQ(k->name, "Address") || STREQ(k->name, "Destination") ||
+	       (STREQ(k->name, "HostAddress") && k->section == SEC_LINK);
 }
 
 /* Address lists: repeatable; whitespace-separated values are allowed; an
@@ -203,6 +217,11 @@ static int parse_bool(const struct cfg_key *k, void *field, const char *value, s
 	static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
 	struct cfg_bool *b = field;
 
+	if (*value == '\0') {
+		b->v = k->def;
+		b->loc = (struct cfg_loc){ 0 };
+		return 0;
+	}
 	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
 		if (strcasecmp(value, yes[i]) == 0) {
 			b->v = true;
@@ -273,6 +292,11 @@ static int parse_enum(const struct cfg_key *k, void *field, const char *value, s
 	struct cfg_enum *en = field;
 	char list[256] = "";
 
+	if (*value == '\0') {
+		en->v = k->def;
+		en->loc = (struct cfg_loc){ 0 };
+		return 0;
+	}
 	for (int i = 0; i < k->n_choices; i++) {
 		if (STREQ(value, k->choices[i])) {
 			en->v = i;
@@ -431,15 +455,93 @@ static int parse_ns_name(const struct cfg_key *k _unused_, void *field, const ch
 	return 0;
 }
 
-#define KEY(sec, n, fn, type, member) { sec, n, fn, offsetof(type, member), NULL, 0 }
+/* "80", "8000-8080": 1..65535, lo <= hi. */
+static int parse_port_range(const char *s, struct cfg_ports *ret)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	lo = strtoul(s, &end, 10);
+	hi = lo;
+	if (*end == '-') {
+		if (!isdigit((unsigned char)end[1]))
+			return -EINVAL;
+		hi = strtoul(end + 1, &end, 10);
+	}
+	if (*end || errno || lo < 1 || hi > 65535 || lo > hi)
+		return -EINVAL;
+	ret->lo = (uint16_t)lo;
+	ret->hi = (uint16_t)hi;
+	return 0;
+}
+
+static int parse_ports(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		       struct error *e)
+{
+	struct cfg_ports *p = field;
+
+	if (*value == '\0') {
+		memset(p, 0, sizeof(*p));
+		return 0;
+	}
+	if (parse_port_range(value, p) < 0)
+		return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s' (expected PORT or PORT-PORT, 1-65535)",
+			       k->name, value);
+	p->loc = loc;
+	return 0;
+}
+
+/* Allow=tcp/80 udp/5000-5010 icmp: repeatable, whitespace-separated. */
+static int parse_allow(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		       struct error *e)
+{
+	struct cfg_allow_list *l = field;
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return err_set(e, -ENOMEM, "parsing %s=", k->name);
+	if (*value == '\0') {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		return 0;
+	}
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		struct cfg_allow a = { .loc = loc };
+		char *slash = strchr(w, '/');
+		if (STREQ(w, "icmp")) {
+			a.proto = FW_ICMP;
+		} else if (slash && (strncmp(w, "tcp/", 4) == 0 || strncmp(w, "udp/", 4) == 0) &&
+			   parse_port_range(slash + 1, &a.ports) == 0) {
+			a.proto = w[0] == 't' ? FW_TCP : FW_UDP;
+			a.ports.loc = loc;
+		} else {
+			return err_cfg(e, loc.file, loc.line,
+				       "invalid %s '%.64s' (expected tcp/PORT[-PORT], udp/PORT[-PORT] or icmp)",
+				       k->name, w);
+		}
+		struct cfg_allow *slot = array_append(&l->v, &l->n, sizeof(*slot));
+		if (!slot)
+			return err_set(e, -ENOMEM, "parsing %s=", k->name);
+		*slot = a;
+	}
+	return 0;
+}
+
+#define KEY(sec, n, fn, type, member) { sec, n, fn, offsetof(type, member), NULL, 0, 0 }
+#define BOOLKEY(sec, n, type, member, d) { sec, n, parse_bool, offsetof(type, member), NULL, 0, d }
 #define ENUMKEY(sec, n, type, member, tbl) \
-	{ sec, n, parse_enum, offsetof(type, member), tbl, (int)ELEMENTSOF(tbl) }
+	{ sec, n, parse_enum, offsetof(type, member), tbl, (int)ELEMENTSOF(tbl), 0 }
 
 static const struct cfg_key keys[] = {
 	KEY(SEC_NAMESPACE, "Name", parse_ns_name, struct cfg, name),
 	KEY(SEC_NAMESPACE, "Description", parse_str, struct cfg, description),
-	KEY(SEC_NAMESPACE, "Loopback", parse_bool, struct cfg, loopback),
-	KEY(SEC_NAMESPACE, "IPv6", parse_bool, struct cfg, ipv6),
+	BOOLKEY(SEC_NAMESPACE, "Loopback", struct cfg, loopback, true),
+	BOOLKEY(SEC_NAMESPACE, "IPv6", struct cfg, ipv6, true),
 	KEY(SEC_NAMESPACE, "Sysctl", parse_sysctl, struct cfg, sysctls),
 
 	ENUMKEY(SEC_LINK, "Kind", struct cfg_link, kind, link_kinds),
@@ -455,6 +557,8 @@ static const struct cfg_key keys[] = {
 	ENUMKEY(SEC_LINK, "Mode", struct cfg_link, mode, macvlan_modes),
 	KEY(SEC_LINK, "Force", parse_bool, struct cfg_link, force),
 	KEY(SEC_LINK, "WaitForDevice", parse_bool, struct cfg_link, wait_for_device),
+	KEY(SEC_LINK, "Masquerade", parse_bool, struct cfg_link, masquerade),
+	KEY(SEC_LINK, "Tunnel", parse_bool, struct cfg_link, tunnel),
 
 	KEY(SEC_ROUTE, "Destination", parse_addr_one, struct cfg_route, dst),
 	KEY(SEC_ROUTE, "Gateway", parse_addr_one, struct cfg_route, gw),
@@ -466,6 +570,18 @@ static const struct cfg_key keys[] = {
 	KEY(SEC_DNS, "DNSLeakGuard", parse_bool, struct cfg, dns_leak_guard),
 
 	KEY(SEC_SERVICE, "Join", parse_units, struct cfg, joins),
+
+	ENUMKEY(SEC_PUBLISH, "Protocol", struct cfg_publish, proto, publish_protos),
+	KEY(SEC_PUBLISH, "HostPort", parse_ports, struct cfg_publish, host_port),
+	KEY(SEC_PUBLISH, "Port", parse_ports, struct cfg_publish, port),
+	KEY(SEC_PUBLISH, "HostAddress", parse_addr_one, struct cfg_publish, host_addr),
+	ENUMKEY(SEC_PUBLISH, "Mode", struct cfg_publish, mode, publish_modes),
+	KEY(SEC_PUBLISH, "MaxConnections", parse_u32, struct cfg_publish, max_conn),
+	KEY(SEC_PUBLISH, "IdleTimeoutSec", parse_u32, struct cfg_publish, idle_timeout),
+
+	ENUMKEY(SEC_FIREWALL, "Policy", struct cfg, fw_policy, fw_policies),
+	KEY(SEC_FIREWALL, "Allow", parse_allow, struct cfg, fw_allow),
+	KEY(SEC_FIREWALL, "KillSwitch", parse_bool, struct cfg, kill_switch),
 };
 
 const char *const *cfg_known_keys(void)
@@ -542,8 +658,16 @@ static int open_section(struct parse_state *ps, const char *name, unsigned line,
 		if (!r)
 			return err_set(e, -ENOMEM, "adding [Route]");
 		r->loc = loc;
+	} else if (ps->section == SEC_PUBLISH) {
+		struct cfg_publish *p = array_append(&ps->c->publish, &ps->c->n_publish, sizeof(*p));
+		if (!p)
+			return err_set(e, -ENOMEM, "adding [Publish]");
+		p->loc = loc;
+		p->mode.v = -1;
 	} else if (ps->section == SEC_DNS && ps->c->dns_loc.line == 0) {
 		ps->c->dns_loc = loc;
+	} else if (ps->section == SEC_FIREWALL && ps->c->fw_loc.line == 0) {
+		ps->c->fw_loc = loc;
 	}
 	return 0;
 }
@@ -555,6 +679,8 @@ static void *section_object(struct parse_state *ps)
 		return &ps->c->links[ps->c->n_links - 1];
 	case SEC_ROUTE:
 		return &ps->c->routes[ps->c->n_routes - 1];
+	case SEC_PUBLISH:
+		return &ps->c->publish[ps->c->n_publish - 1];
 	default:
 		return ps->c;
 	}
@@ -613,6 +739,8 @@ void cfg_free(struct cfg *c)
 	}
 	free(c->links);
 	free(c->routes);
+	free(c->publish);
+	free(c->fw_allow.v);
 	free(c->nameservers.v);
 	str_list_free(&c->search);
 	str_list_free(&c->joins);

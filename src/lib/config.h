@@ -88,6 +88,53 @@ struct cfg_enum {
 	struct cfg_loc loc;
 };
 
+struct cfg_ports {
+	uint16_t lo, hi; /* inclusive; lo == 0: unset */
+	struct cfg_loc loc;
+};
+
+enum fw_proto {
+	FW_TCP,
+	FW_UDP,
+	FW_ICMP,
+	_FW_PROTO_MAX,
+};
+
+struct cfg_allow {
+	enum fw_proto proto;
+	struct cfg_ports ports; /* unset for icmp */
+	struct cfg_loc loc;
+};
+
+struct cfg_allow_list {
+	struct cfg_allow *v;
+	size_t n;
+};
+
+enum publish_mode {
+	PUBLISH_NAT,
+	PUBLISH_PROXY,
+	_PUBLISH_MODE_MAX,
+};
+
+enum fw_policy {
+	FW_ACCEPT,
+	FW_DROP,
+	_FW_POLICY_MAX,
+};
+
+/* [Publish]: a port of the namespace made reachable on the host. */
+struct cfg_publish {
+	struct cfg_loc loc;          /* the [Publish] header */
+	struct cfg_enum proto;       /* FW_TCP (default) or FW_UDP */
+	struct cfg_ports host_port;  /* required */
+	struct cfg_ports port;       /* default: host_port */
+	struct cfg_addr host_addr;   /* family 0: every host address */
+	struct cfg_enum mode;        /* enum publish_mode; default nat with a host link, else proxy */
+	struct cfg_u32 max_conn;     /* proxy: concurrent connections (default 4096) */
+	struct cfg_u32 idle_timeout; /* proxy: seconds without traffic before closing (0 = never) */
+};
+
 struct cfg_link {
 	struct cfg_loc loc; /* the [Link] header */
 	struct cfg_enum kind; /* enum link_kind */
@@ -103,6 +150,8 @@ struct cfg_link {
 	struct cfg_enum mode; /* enum mv_mode */
 	struct cfg_bool force;
 	struct cfg_bool wait_for_device;
+	struct cfg_bool masquerade; /* veth/bridge: NAT traffic out through the host */
+	struct cfg_bool tunnel;     /* the kill switch lets traffic out here (default: wireguard) */
 };
 
 struct cfg_route {
@@ -143,6 +192,14 @@ struct cfg {
 	struct cfg_bool dns_leak_guard; /* default: yes when [DNS] is present */
 
 	struct cfg_str_list joins; /* [Service] Join= */
+
+	struct cfg_publish *publish;
+	size_t n_publish;
+
+	struct cfg_loc fw_loc;       /* first [Firewall] header */
+	struct cfg_enum fw_policy;   /* enum fw_policy, inbound inside the namespace */
+	struct cfg_allow_list fw_allow;
+	struct cfg_bool kill_switch;
 
 	char **files; /* every file read, in order; cfg_loc.file points here */
 	size_t n_files;
@@ -185,6 +242,10 @@ const char *cfg_dir(const char *explicit_dir);
 
 const char *link_kind_to_string(enum link_kind k);
 const char *macvlan_mode_to_string(enum mv_mode m);
+const char *fw_proto_to_string(enum fw_proto p);
+
+/* True if some link of c has a host end (veth or bridge). */
+bool cfg_has_host_link(const struct cfg *c);
 
 /* "192.0.2.1/24" or "2001:db8::1" (with_prefix=false). */
 const char *cfg_addr_to_string(const struct cfg_addr *a, bool with_prefix, char *buf, size_t size);

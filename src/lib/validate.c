@@ -103,6 +103,9 @@ static int link_conflicts(const struct cfg_link *l, struct error *e)
 		return link_err(e, &l->host_addrs.v[0].loc,
 				"HostAddress= cannot be used with Kind=bridge: the host end is a bridge port; address the bridge itself%s%s",
 				"", "");
+	if (l->masquerade.loc.line && l->masquerade.v && !has_host_end)
+		return link_err(e, &l->masquerade.loc,
+				"Masquerade= needs a link with a host end (Kind=veth or bridge), not Kind=%s%s", kind, "");
 	if (l->force.loc.line && k != LINK_PHYSICAL)
 		return link_err(e, &l->force.loc, "Force= applies only to Kind=physical%s%s", "", "");
 	if (l->wait_for_device.loc.line && k != LINK_PHYSICAL)
@@ -277,6 +280,60 @@ static int check_ipv6_off(const struct cfg *c, struct error *e)
 	return 0;
 }
 
+bool cfg_has_host_link(const struct cfg *c)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		if (c->links[i].kind.v == LINK_VETH || c->links[i].kind.v == LINK_BRIDGE)
+			return true;
+	return false;
+}
+
+#define PUBLISH_HINT "see netnsctl.conf(5), section [Publish]"
+
+static int publish_err(struct error *e, const struct cfg_loc *loc, const char *msg)
+{
+	int r = err_cfg(e, loc->file, loc->line, "%s", msg);
+	if (e)
+		e->hint = PUBLISH_HINT;
+	return r;
+}
+
+static bool ports_overlap(const struct cfg_ports *a, const struct cfg_ports *b)
+{
+	return a->lo <= b->hi && b->lo <= a->hi;
+}
+
+static int validate_publish(struct cfg *c, struct cfg_publish *p, size_t index, struct error *e)
+{
+	if (!p->host_port.lo)
+		return publish_err(e, &p->loc, "[Publish] needs HostPort=");
+	if (!p->port.lo)
+		p->port = p->host_port;
+	if (p->port.hi - p->port.lo != p->host_port.hi - p->host_port.lo)
+		return publish_err(e, &p->port.loc, "Port= and HostPort= ranges must have the same length");
+	if (!p->mode.loc.line)
+		p->mode.v = cfg_has_host_link(c) ? PUBLISH_NAT : PUBLISH_PROXY;
+	if (p->mode.v == PUBLISH_NAT && !cfg_has_host_link(c))
+		return publish_err(e, &p->mode.loc,
+				   "Mode=nat needs a link with a host end (Kind=veth or bridge); use Mode=proxy");
+	if (p->mode.v == PUBLISH_PROXY && p->proto.v != FW_TCP)
+		return publish_err(e, &p->proto.loc, "Mode=proxy forwards TCP only");
+	if (p->host_addr.family == AF_INET6 && !c->ipv6.v)
+		return publish_err(e, &p->host_addr.loc, "IPv6 HostAddress=, but IPv6=no");
+	if (!p->max_conn.loc.line)
+		p->max_conn.v = 4096;
+	if (p->max_conn.v == 0)
+		return publish_err(e, &p->max_conn.loc, "MaxConnections= must be at least 1");
+	for (size_t j = 0; j < index; j++) {
+		const struct cfg_publish *q = &c->publish[j];
+		bool same_addr = !p->host_addr.family || !q->host_addr.family ||
+				 cfg_addr_equal(&p->host_addr, &q->host_addr);
+		if (q->proto.v == p->proto.v && same_addr && ports_overlap(&q->host_port, &p->host_port))
+			return publish_err(e, &p->host_port.loc, "HostPort= overlaps an earlier [Publish]");
+	}
+	return 0;
+}
+
 int cfg_validate(struct cfg *c, struct error *e)
 {
 	int r;
@@ -298,5 +355,13 @@ int cfg_validate(struct cfg *c, struct error *e)
 		return err_cfg(e, c->dns_loc.file, c->dns_loc.line, "[DNS] needs at least one Nameserver=");
 	if (c->dns_loc.line && !c->dns_leak_guard.loc.line)
 		c->dns_leak_guard.v = true;
+	for (size_t i = 0; i < c->n_links; i++)
+		if (!c->links[i].tunnel.loc.line)
+			c->links[i].tunnel.v = c->links[i].kind.v == LINK_WIREGUARD;
+	for (size_t i = 0; i < c->n_publish; i++) {
+		r = validate_publish(c, &c->publish[i], i, e);
+		if (r < 0)
+			return r;
+	}
 	return check_ipv6_off(c, e);
 }
