@@ -14,9 +14,11 @@ DESTDIR ?=
 VERSION := 0.1.0
 
 CC ?= cc
+# libsystemd is only compiled against: src/lib/sdl.c loads it with dlopen
+# when a command needs it, so that exec and up do not pay for loading it.
 PKGS := libmnl libsystemd libcap-ng
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs libmnl libcap-ng 2>/dev/null) -ldl
 
 O ?= build
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc/lib \

@@ -5,7 +5,7 @@
  * the text the generator would write (unitgen.c), and then either say that
  * systemd must reload or, with --reload, ask it to over D-Bus. */
 #include <limits.h>
-#include <systemd/sd-bus.h>
+#include "sdl.h"
 
 #include "cli.h"
 #include "config.h"
@@ -72,23 +72,23 @@ static bool config_join(const char *dir, const char *unit, char *ret_ns, size_t 
 
 /* Prefer the system bus; as root, fall back to systemd's private socket
  * (what systemctl uses), which works before dbus runs and without it. */
-static int bus_open(sd_bus **ret)
+static int bus_open(const struct sdl *s, sd_bus **ret)
 {
 	sd_bus *bus = NULL;
-	int r = sd_bus_open_system(&bus);
+	int r = s->bus_open_system(&bus);
 
 	if (r >= 0 || geteuid() != 0) {
 		*ret = bus;
 		return r;
 	}
-	r = sd_bus_new(&bus);
+	r = s->bus_new(&bus);
 	if (r < 0)
 		return r;
-	r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
+	r = s->bus_set_address(bus, "unix:path=/run/systemd/private");
 	if (r >= 0)
-		r = sd_bus_start(bus);
+		r = s->bus_start(bus);
 	if (r < 0) {
-		sd_bus_unref(bus);
+		s->bus_unref(bus);
 		return r;
 	}
 	*ret = bus;
@@ -99,25 +99,28 @@ static int bus_open(sd_bus **ret)
  * systemd answers once the reload is complete. */
 static int daemon_reload(struct error *e)
 {
+	const struct sdl *s = sdl_get();
 	sd_bus_error berr = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus *bus = NULL;
 	int r;
 
-	r = bus_open(&bus);
+	if (!s)
+		return err_set(e, -errno, "loading libsystemd.so.0 to talk to systemd");
+	r = bus_open(s, &bus);
 	if (r < 0)
 		return err_set(e, r, "connecting to systemd");
-	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	r = s->bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 					   "org.freedesktop.systemd1.Manager", "Reload");
 	if (r >= 0)
-		r = sd_bus_call(bus, m, RELOAD_TIMEOUT_USEC, &berr, &reply);
+		r = s->bus_call(bus, m, RELOAD_TIMEOUT_USEC, &berr, &reply);
 	if (r < 0)
 		err_set(e, r, "asking systemd to reload%s%s", berr.message ? ": " : "",
 			berr.message ? berr.message : "");
-	sd_bus_error_free(&berr);
-	sd_bus_message_unref(reply);
-	sd_bus_message_unref(m);
-	sd_bus_flush_close_unref(bus);
+	s->bus_error_free(&berr);
+	s->bus_message_unref(reply);
+	s->bus_message_unref(m);
+	s->bus_flush_close_unref(bus);
 	return r < 0 ? r : 0;
 }
 

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netnsctl up NAME...: parse, validate, then apply under the global lock.
  * Several names are handled in one process, one after the other. */
-#include <systemd/sd-daemon.h>
-
 #include "apply.h"
 #include "cli.h"
 #include "config.h"
 #include "netns.h"
+#include "sdl.h"
 
 static int up_one(struct cli *cli, const char *name, bool quiet)
 {
@@ -16,12 +15,12 @@ static int up_one(struct cli *cli, const char *name, bool quiet)
 
 	/* Under systemd (netns@.service with NotifyAccess=main) the unit's
 	 * status line says what is going on; elsewhere this is a no-op. */
-	sd_notifyf(0, "STATUS=Bringing up namespace %s", name);
+	sdl_notifyf("STATUS=Bringing up namespace %s", name);
 	if (cfg_load(cli->config_dir, name, &c, &e) < 0 || apply_up(c, &res, &e) < 0) {
-		sd_notifyf(0, "STATUS=Failed to bring up namespace %s", name);
+		sdl_notifyf("STATUS=Failed to bring up namespace %s", name);
 		return cli_error(&e);
 	}
-	sd_notifyf(0, "STATUS=Namespace %s is up (%s)", name,
+	sdl_notifyf("STATUS=Namespace %s is up (%s)", name,
 		   res.created ? "created" : res.changes ? "updated" : "unchanged");
 	if (!quiet)
 		printf("%s: %s\n", name, res.created ? "created" : res.changes ? "updated" : "unchanged");
