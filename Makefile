@@ -5,6 +5,7 @@
 #   make check      -> deps, all builds, every test, "N passed, N failed"
 #   make demo       -> deps, build, the seed demo in a throwaway namespace
 
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
@@ -14,9 +15,10 @@ DESTDIR ?=
 VERSION := 0.1.0
 
 CC ?= cc
-# libsystemd is only compiled against: src/lib/sdl.c loads it with dlopen
-# when a command needs it, so that exec and up do not pay for loading it.
-PKGS := libmnl libsystemd libcap-ng
+# libsystemd and libnftables are only compiled against: src/lib/sdl.c and
+# src/lib/nftl.c load them with dlopen when a command needs them, so that
+# exec and up do not pay for loading them (and their dependencies).
+PKGS := libmnl libsystemd libcap-ng libnftables
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libmnl libcap-ng 2>/dev/null) -ldl
 
@@ -38,7 +40,19 @@ LIB_OBJS := $(patsubst src/%.c,$(O)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst src/%.c,$(O)/%.o,$(CLI_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan fault fuzz unit install uninstall clean check demo deps test bench
+# Man pages (scdoc): man/NAME.SECTION.scd -> $(O)/man/NAME.SECTION
+MAN_SRCS := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(patsubst man/%.scd,$(O)/man/%,$(MAN_SRCS))
+man: $(MAN_PAGES)
+$(O)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	$(Q)scdoc <$< >$@
+
+# Long-running reliability runs (issue 9), not part of `make check`.
+soak: all fault
+	@bash tests/soak/run.sh
+
+.PHONY: all asan fault fuzz fuzz-smoke man soak unit install uninstall clean check demo deps test bench
 all: $(O)/netnsctl $(GEN_BIN) $(UNIT_BINS)
 
 V ?= 0
@@ -78,6 +92,8 @@ FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 fuzz: $(FUZZ_BINS)
+fuzz-smoke:
+	@O=$(O) bash fuzz/smoke.sh
 $(O)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -Wno-unused-command-line-argument $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)

@@ -58,10 +58,18 @@ B=${BUILD_DIR:-build}
 for variant in "$B" "$B/asan"; do
 	for t in "$variant"/tests/test_*; do
 		[ -x "$t" ] || continue
+		# a binary whose source was removed is stale, not a test
+		[ -f "tests/unit/$(basename "$t").c" ] || continue
 		matches "$t" || continue
 		run_tap "$t" "$t"
 	done
 done
+
+# Parser and netlink-dump fuzzers: a short fixed number of runs each over
+# the shipped corpus (the long runs are documented in fuzz/README.md).
+if matches "fuzz/smoke.sh" && [ -f fuzz/smoke.sh ]; then
+	run_tap "fuzz/smoke.sh" env O="$B" bash fuzz/smoke.sh
+fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -55,3 +55,5 @@ int cmd_exec(struct cli *cli, int argc, char **argv);  /* cmd_exec.c */
 int cmd_ps(struct cli *cli, int argc, char **argv);    /* cmd_ps.c */
 int cmd_join(struct cli *cli, int argc, char **argv);  /* cmd_join.c */
 int cmd_unjoin(struct cli *cli, int argc, char **argv); /* cmd_join.c */
+int cmd_forward(struct cli *cli, int argc, char **argv); /* cmd_forward.c */
+int cmd_verify(struct cli *cli, int argc, char **argv);  /* cmd_verify.c */

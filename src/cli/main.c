@@ -20,6 +20,8 @@ const struct command commands[] = {
 	{ "ps", cmd_ps, "[--json] NAME", "List the processes inside a namespace" },
 	{ "join", cmd_join, "[--reload] UNIT NAME", "Make a systemd unit run inside a namespace (drop-in)" },
 	{ "unjoin", cmd_unjoin, "[--reload] UNIT", "Remove the drop-in written by join" },
+	{ "forward", cmd_forward, "NAME", "Forward published ports into a namespace (Mode=proxy)" },
+	{ "verify", cmd_verify, "[--json] [--disruptive] NAME", "Prove a VPN namespace cannot leak" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -5,8 +5,11 @@
 #include <net/if.h>
 #include <stdio.h>
 
+#include <signal.h>
+
 #include "apply_int.h"
 #include "netns.h"
+#include "nft.h"
 
 int undo_push(struct apply_ctx *ctx, const struct undo *u, struct error *e)
 {
@@ -340,6 +343,50 @@ static int return_marked(struct apply_ctx *ctx, int host_fd, struct error *e)
 	return first;
 }
 
+/* Put back a host sysctl in the namespace `up` ran from. */
+static int host_sysctl_restore(int host_fd, const char *key, const char *value, struct error *e)
+{
+	int saved = -1, r = ns_enter(host_fd, &saved, e);
+
+	if (r < 0)
+		return r;
+	r = sysctl_write(key, value, NULL, 0, e);
+	ns_leave(&saved);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* Stop a helper process we started, if it is still the same process: the
+ * pid, its comm and its start time must all match the record. */
+int process_stop(const struct state_rec *rec, struct error *e)
+{
+	char path[64], stat[1024], comm[64] = "";
+	unsigned long long start = 0;
+	pid_t pid = (pid_t)strtol(rec->f[0], NULL, 10);
+	FILE *f;
+
+	if (pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0; /* gone already */
+	if (!fgets(stat, sizeof(stat), f))
+		stat[0] = '\0';
+	fclose(f);
+	/* comm is in parentheses and may contain spaces; fields follow the last ')'. */
+	char *open = strchr(stat, '('), *close = strrchr(stat, ')');
+	if (open && close && close > open) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)(close - open - 1), open + 1);
+		sscanf(close + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+		       &start);
+	}
+	if (!STREQ(comm, rec->f[1]) || (rec->f[2][0] && start != strtoull(rec->f[2], NULL, 10)))
+		return 0; /* the pid was reused: not ours to kill */
+	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+		return err_set(e, -errno, "stopping %s (pid %d)", comm, (int)pid);
+	return 0;
+}
+
 static int down_records(struct apply_ctx *ctx, struct error *e)
 {
 	_cleanup_close_ int host_fd = origin_fd(ctx->st, e);
@@ -361,6 +408,15 @@ static int down_records(struct apply_ctx *ctx, struct error *e)
 			break;
 		case ST_FILE:
 			r = file_remove(rec->f[0], use);
+			break;
+		case ST_SYSCTL:
+			r = host_sysctl_restore(host_fd, rec->f[0], rec->f[1], use);
+			break;
+		case ST_NFT:
+			r = nft_table_delete(-1, rec->f[0], rec->f[1], use);
+			break;
+		case ST_PROCESS:
+			r = process_stop(rec, use);
 			break;
 		case ST_NETNS:
 		default:

@@ -63,10 +63,19 @@ int links_remove_stale(struct apply_ctx *ctx, struct error *e);
 int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host_ns_fd,
 		    struct error *e);
 
+/* apply.c */
+int process_stop(const struct state_rec *rec, struct error *e);
+
 /* apply_files.c */
 int files_apply(struct apply_ctx *ctx, struct error *e);
 int file_remove(const char *path, struct error *e);
 int file_write_atomic(const char *path, const char *content, struct error *e);
+
+/* apply_vpn.c: Kind=wireguard and Kind=tun. vpn_create makes the device
+ * in the host namespace and moves it in (pushing its own undo); the rest
+ * (addresses, up) is done by the common link code afterwards. */
+int vpn_preflight(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e);
+int vpn_create(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e);
 
 /* apply_route.c */
 int routes_apply(struct apply_ctx *ctx, struct error *e);

@@ -93,9 +93,7 @@ static int preflight_one(struct apply_ctx *ctx, const struct cfg_link *l, bool n
 	case LINK_WIREGUARD:
 	case LINK_TUN:
 	default:
-		return err_cfg(e, l->kind.loc.file, l->kind.loc.line,
-			       "Kind=%s is not supported by this version of netnsctl yet",
-			       link_kind_to_string((enum link_kind)l->kind.v));
+		return vpn_preflight(ctx, l, e);
 	}
 }
 
@@ -413,6 +411,10 @@ static int apply_one(struct apply_ctx *ctx, const struct cfg_link *l, struct err
 			break;
 		case LINK_MACVLAN:
 			r = create_macvlan(ctx, l, e);
+			break;
+		case LINK_WIREGUARD:
+		case LINK_TUN:
+			r = vpn_create(ctx, l, e);
 			break;
 		default:
 			r = create_veth(ctx, l, e);

@@ -15,6 +15,9 @@ static const char *const kind_names[_ST_KIND_MAX] = {
 	[ST_HOSTLINK] = "hostlink",
 	[ST_PHYSICAL] = "physical",
 	[ST_FILE] = "file",
+	[ST_SYSCTL] = "sysctl",
+	[ST_NFT] = "nft",
+	[ST_PROCESS] = "process",
 };
 
 static void state_path(const char *name, char buf[PATH_MAX])

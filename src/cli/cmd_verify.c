@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Placeholder until the verify command lands (work in progress). */
+#include "cli.h"
+
+int cmd_verify(struct cli *cli _unused_, int argc _unused_, char **argv _unused_)
+{
+	fprintf(stderr, "netnsctl: 'verify' is not implemented yet\n");
+	return EXIT_OP;
+}
