@@ -194,11 +194,39 @@ static int clear_stale_state(const char *name, struct error *e)
 	return apply_down(name, false, e);
 }
 
+/* A namespace someone else owns (a CNI runtime's): opened by path, never
+ * created or deleted by us; the record says so for `down`. */
+static int open_external(struct apply_ctx *ctx, struct error *e)
+{
+	const char *name = ctx->c->name, *path = ctx->c->netns_path;
+	const char *f[STATE_FIELDS] = { name, path, "external" };
+	int r;
+
+	ctx->ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ctx->ns_fd < 0)
+		return err_set(e, -errno, "opening network namespace %s", path);
+	if (!ns_fd_is_netns(ctx->ns_fd))
+		return err_set(e, -EINVAL, "%s is not a network namespace", path);
+	r = state_load(name, &ctx->st, e);
+	if (r != -ENOENT)
+		return r;
+	ctx->st = state_new(name);
+	if (!ctx->st)
+		return err_set(e, -ENOMEM, "allocating state");
+	ctx->fresh = true;
+	ns_self_id(&ctx->st->origin_dev, &ctx->st->origin_ino);
+	return state_add(ctx->st, ST_NETNS, f, e);
+}
+
 static int open_or_create(struct apply_ctx *ctx, bool *created, struct error *e)
 {
 	const char *name = ctx->c->name;
 	const char *f[STATE_FIELDS] = { name };
-	int r = ns_open(name, &ctx->ns_fd, e);
+	int r;
+
+	if (ctx->c->netns_path)
+		return open_external(ctx, e);
+	r = ns_open(name, &ctx->ns_fd, e);
 
 	if (r == 0) {
 		r = state_load(name, &ctx->st, e);
@@ -458,15 +486,28 @@ int apply_down(const char *name, bool force, struct error *e)
 	}
 	if (r < 0)
 		goto out;
-	r = ns_open(name, &ctx.ns_fd, e);
-	if (r < 0 && r != -ENOENT)
-		goto out;
+	ssize_t nsrec = state_find(ctx.st, ST_NETNS, name);
+	bool external = nsrec >= 0 && STREQ(ctx.st->v[nsrec].f[2], "external");
+	if (external) {
+		/* A runtime's namespace may be gone already (CNI DEL after the
+		 * container died): then only host-side records remain to undo. */
+		ctx.ns_fd = open(ctx.st->v[nsrec].f[1], O_RDONLY | O_CLOEXEC);
+		if (ctx.ns_fd >= 0 && !ns_fd_is_netns(ctx.ns_fd)) {
+			close(ctx.ns_fd);
+			ctx.ns_fd = -1;
+		}
+		r = 0;
+	} else {
+		r = ns_open(name, &ctx.ns_fd, e);
+		if (r < 0 && r != -ENOENT)
+			goto out;
+	}
 	if ((r = nl_open(&ctx.host, NETLINK_ROUTE, e)) < 0)
 		goto out;
 	if (ctx.ns_fd >= 0 && (r = nl_open_in(&ctx.ns, NETLINK_ROUTE, ctx.ns_fd, e)) < 0)
 		goto out;
 	r = down_records(&ctx, e);
-	if (r == 0)
+	if (r == 0 && !external)
 		r = ns_delete(name, e);
 	if (r == 0)
 		r = state_remove(name, e);

@@ -105,7 +105,7 @@ int links_preflight(struct apply_ctx *ctx, struct error *e)
 	int r = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ctx->c->name);
-	ns_exists = access(path, F_OK) == 0;
+	ns_exists = access(ctx->c->netns_path ? ctx->c->netns_path : path, F_OK) == 0;
 	if (ns_exists)
 		state_load(ctx->c->name, &st, NULL);
 	for (size_t i = 0; r == 0 && i < ctx->c->n_links; i++)

@@ -727,6 +727,7 @@ void cfg_free(struct cfg *c)
 	if (!c)
 		return;
 	free(c->description.v);
+	free(c->netns_path);
 	for (size_t i = 0; i < c->sysctls.n; i++) {
 		free(c->sysctls.v[i].key);
 		free(c->sysctls.v[i].value);

@@ -201,6 +201,10 @@ struct cfg {
 	struct cfg_allow_list fw_allow;
 	struct cfg_bool kill_switch;
 
+	/* Set by the CNI front end: an existing namespace (CNI_NETNS) that
+	 * netnsctl configures but neither creates nor deletes. NULL normally. */
+	char *netns_path;
+
 	char **files; /* every file read, in order; cfg_loc.file points here */
 	size_t n_files;
 };
