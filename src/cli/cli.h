@@ -57,3 +57,5 @@ int cmd_join(struct cli *cli, int argc, char **argv);  /* cmd_join.c */
 int cmd_unjoin(struct cli *cli, int argc, char **argv); /* cmd_join.c */
 int cmd_forward(struct cli *cli, int argc, char **argv); /* cmd_forward.c */
 int cmd_verify(struct cli *cli, int argc, char **argv);  /* cmd_verify.c */
+/* CNI plugin mode (cmd_cni.c): speaks the CNI protocol on stdin/stdout. */
+int cni_main(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netnsctl: entry point, global options and the subcommand table. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -127,8 +128,14 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct cli cli = { 0 };
+	const char *base = strrchr(argv[0], '/');
 	int c;
 
+	/* A container runtime runs us as a CNI plugin: by name or by the
+	 * environment the CNI spec defines. */
+	base = base ? base + 1 : argv[0];
+	if (strcmp(base, "netnsctl-cni") == 0 || getenv("CNI_COMMAND"))
+		return cni_main(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
