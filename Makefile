@@ -53,7 +53,7 @@ soak: all fault
 	@bash tests/soak/run.sh
 
 .PHONY: all asan fault fuzz fuzz-smoke man soak unit install uninstall clean check demo deps test bench
-all: $(O)/netnsctl $(GEN_BIN) $(UNIT_BINS)
+all: $(O)/netnsctl $(GEN_BIN) $(UNIT_BINS) $(if $(shell command -v scdoc),man)
 
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
@@ -121,11 +121,22 @@ install: all
 	$(if $(GEN_BIN),install -Dm0755 $(GEN_BIN) $(DESTDIR)$(SYSTEMD_GENERATORDIR)/netnsctl-generator)
 	for u in $(wildcard units/*.service units/*.socket units/*.target); do \
 		install -Dm0644 $$u $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u); done
+	# Man pages, built when scdoc is present; the .TH title is set from the
+	# file name, since scdoc does not allow '@' in it (netns@.service.8).
+	for m in $(if $(shell command -v scdoc),$(MAN_PAGES)); do n=$${m##*/}; \
+		install -dm0755 $(DESTDIR)$(PREFIX)/share/man/man$${n##*.}; \
+		sed '1,/^\.TH/s/^\.TH "[^"]*"/.TH "'"$${n%.*}"'"/' $$m >$(DESTDIR)$(PREFIX)/share/man/man$${n##*.}/$$n; \
+		chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man$${n##*.}/$$n; done
+	install -Dm0644 completion/netnsctl.bash \
+		$(DESTDIR)$$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || echo /usr/share/bash-completion/completions)/netnsctl
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/netnsctl $(DESTDIR)$(SYSTEMD_GENERATORDIR)/netnsctl-generator
 	for u in $(wildcard units/*.service units/*.socket units/*.target); do \
 		rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u); done
+	for m in $(MAN_SRCS); do n=$${m##*/}; n=$${n%.scd}; \
+		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${n##*.}/$$n; done
+	rm -f $(DESTDIR)$$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || echo /usr/share/bash-completion/completions)/netnsctl
 
 clean:
 	rm -rf build
