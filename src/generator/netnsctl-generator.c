@@ -6,7 +6,10 @@
  * config in /etc/netnsctl (or $NETNSCTL_CONFIG_DIR) with [Service] Join=,
  * each joined unit gets NORMAL/UNIT.d/netnsctl-NAME.conf (rendered by
  * unitgen.c, the same text `netnsctl join` writes), and netns@NAME.service
- * gets NORMAL/netns@NAME.service.d/netnsctl.conf when it needs one.
+ * gets NORMAL/netns@NAME.service.d/netnsctl.conf when it needs one. A config
+ * with [Publish] Mode=proxy entries also gets NORMAL/netns-forward@NAME.socket,
+ * which that drop-in wants: systemd holds the ports and socket-activates
+ * netns-forward@NAME.service (docs/FORWARD.md).
  *
  * A generator must never fail the boot: one bad config is reported and
  * skipped, and the exit status is always 0. Messages go to stderr and to
@@ -198,6 +201,24 @@ static void write_netns_dropin(struct gen *g, const struct cfg *c, bool joined, 
 		gen_log(LOG_ERR, "%s: %s", unit, err_format(&e, buf, sizeof(buf)));
 }
 
+static void write_forward_socket(struct gen *g, const struct cfg *c, const char *cfg_path)
+{
+	char unit[UNITGEN_UNIT_MAX], origin[PATH_MAX + 32], buf[2048];
+	_cleanup_free_ char *text = NULL;
+	struct error e = { 0 };
+	int r;
+
+	snprintf(origin, sizeof(origin), PROGRAM " from %s", cfg_path);
+	r = unitgen_forward_socket_name(c->name, unit, sizeof(unit));
+	if (r < 0) {
+		gen_log(LOG_ERR, "%s: no socket unit name for namespace '%s'", cfg_path, c->name);
+		return;
+	}
+	if (unitgen_forward_socket(c, origin, &text, &e) < 0 ||
+	    (text && unitgen_write_unit(g->out, unit, text, &e) < 0))
+		gen_log(LOG_ERR, "%s: %s", unit, err_format(&e, buf, sizeof(buf)));
+}
+
 /* ---- configs that do not load ------------------------------------------------ */
 
 /* Pick [Service] Join= out of one file without the real parser, which stops
@@ -295,6 +316,7 @@ static void handle_config(struct gen *g, const char *name)
 	for (size_t i = 0; i < c->joins.n; i++)
 		joined += write_join(g, c->joins.v[i].v, c->name, path, &c->joins.v[i].loc);
 	write_netns_dropin(g, c, joined > 0, path);
+	write_forward_socket(g, c, path);
 }
 
 int main(int argc, char **argv)

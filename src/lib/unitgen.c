@@ -2,6 +2,7 @@
 /* Rendering and writing the systemd drop-ins; see unitgen.h. */
 #include "unitgen.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -154,12 +155,26 @@ int unitgen_device_unit(const char *ifname, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size - o ? -ENAMETOOLONG : 0;
 }
 
+bool unitgen_has_proxy(const struct cfg *c)
+{
+	for (size_t i = 0; i < c->n_publish; i++)
+		if (c->publish[i].mode.v == PUBLISH_PROXY)
+			return true;
+	return false;
+}
+
+int unitgen_forward_socket_name(const char *ns, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "netns-forward@%s.socket", ns);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 int unitgen_netns_dropin(const struct cfg *c, bool stop_when_unneeded, const char *origin,
 			 char **ret, struct error *e)
 {
-	char *buf = NULL, dev[128];
+	char *buf = NULL, dev[128], sock[UNITGEN_UNIT_MAX];
 	size_t size = 0;
-	bool any = stop_when_unneeded;
+	bool proxy = unitgen_has_proxy(c), any = stop_when_unneeded || proxy;
 	FILE *f;
 
 	for (size_t i = 0; i < c->n_links; i++)
@@ -186,6 +201,87 @@ int unitgen_netns_dropin(const struct cfg *c, bool stop_when_unneeded, const cha
 		fprintf(f, "# %s:%u: WaitForDevice=yes\nWants=%s\nAfter=%s\n", l->wait_for_device.loc.file,
 			l->wait_for_device.loc.line, dev, dev);
 	}
+	if (proxy && unitgen_forward_socket_name(c->name, sock, sizeof(sock)) == 0)
+		fprintf(f, "# [Publish] Mode=proxy: systemd holds the published ports while the\n"
+			   "# namespace is up and starts the forwarder at the first connection.\n"
+			   "Wants=%s\n", sock);
+	return finish(f, &buf, ret, e);
+}
+
+/* "127.0.0.1:19091", "[2001:db8::1]:443", or "19091" for every address. */
+static void listen_spec(const struct cfg_publish *p, unsigned port, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	if (p->host_addr.family)
+		inet_ntop(p->host_addr.family, p->host_addr.raw, a, sizeof(a));
+	if (p->host_addr.family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, port);
+	else if (p->host_addr.family == AF_INET)
+		snprintf(buf, size, "%s:%u", a, port);
+	else
+		snprintf(buf, size, "%u", port);
+}
+
+/* An address that may not be configured yet when sockets.target starts. */
+static bool needs_freebind(const struct cfg_publish *p)
+{
+	if (p->host_addr.family == AF_INET)
+		return (ntohl(p->host_addr.v4.s_addr) >> 24) != 127;
+	return p->host_addr.family == AF_INET6 && !IN6_IS_ADDR_LOOPBACK(&p->host_addr.v6);
+}
+
+static void write_listens(FILE *f, const struct cfg *c, bool *freebind)
+{
+	char spec[INET6_ADDRSTRLEN + 16];
+
+	for (size_t i = 0; i < c->n_publish; i++) {
+		const struct cfg_publish *p = &c->publish[i];
+		if (p->mode.v != PUBLISH_PROXY)
+			continue;
+		fprintf(f, "# %s:%u: [Publish] to port %u", p->loc.file, p->loc.line, p->port.lo);
+		if (p->port.hi != p->port.lo)
+			fprintf(f, "-%u", p->port.hi);
+		fprintf(f, " inside\n");
+		for (unsigned port = p->host_port.lo; port <= p->host_port.hi; port++) {
+			listen_spec(p, port, spec, sizeof(spec));
+			fprintf(f, "ListenStream=%s\n", spec);
+		}
+		*freebind |= needs_freebind(p);
+	}
+}
+
+int unitgen_forward_socket(const struct cfg *c, const char *origin, char **ret, struct error *e)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	bool freebind = false;
+	FILE *f;
+
+	*ret = NULL;
+	if (!unitgen_has_proxy(c))
+		return 0;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return err_set(e, -ENOMEM, "rendering netns-forward@%s.socket", c->name);
+	fprintf(f, "%s (%s); do not edit.\n", UNITGEN_HEADER, origin);
+	fprintf(f, "# The [Publish] Mode=proxy ports of namespace '%s': systemd listens on them\n"
+		   "# in the host namespace and starts netns-forward@%s.service, which forwards\n"
+		   "# into the namespace, at the first connection. See docs/FORWARD.md.\n\n",
+		c->name, c->name);
+	fprintf(f, "[Unit]\n"
+		   "Description=Published ports of network namespace %s (netnsctl)\n"
+		   "Documentation=man:netnsctl(8) file:%s\n"
+		   "# netns@%s.service wants this unit; it stops (and restarts) with it.\n"
+		   "PartOf=netns@%s.service\n\n[Socket]\n",
+		c->name, c->files && c->n_files ? c->files[0] : "/etc/netnsctl", c->name, c->name);
+	write_listens(f, c, &freebind);
+	fprintf(f, "# Without HostAddress=: IPv6 and IPv4, like the forwarder binding itself.\n"
+		   "BindIPv6Only=both\n");
+	if (freebind)
+		fprintf(f, "# A HostAddress= that is not loopback may be configured after this starts.\n"
+			   "FreeBind=yes\n");
+	fprintf(f, "Service=netns-forward@%s.service\n", c->name);
 	return finish(f, &buf, ret, e);
 }
 
@@ -197,20 +293,14 @@ static int dropin_path(const char *dir, const char *unit, const char *file, char
 	return 0;
 }
 
-int unitgen_write(const char *dir, const char *unit, const char *file, const char *content,
-		  struct error *e)
+/* Write path atomically (temporary file, fsync, rename), mode 0644. */
+static int write_atomic(const char *path, const char *content, struct error *e)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	char tmp[PATH_MAX + 16];
 	size_t len = strlen(content);
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	r = dropin_path(dir, unit, file, path, sizeof(path), e);
-	if (r < 0)
-		return r;
-	snprintf(tmp, sizeof(tmp), "%s/%s.d", dir, unit);
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return err_set(e, -errno, "creating %s", tmp);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
@@ -227,6 +317,30 @@ int unitgen_write(const char *dir, const char *unit, const char *file, const cha
 		return err_set(e, r, "renaming %s to %s", tmp, path);
 	}
 	return 0;
+}
+
+int unitgen_write(const char *dir, const char *unit, const char *file, const char *content,
+		  struct error *e)
+{
+	char path[PATH_MAX], d[PATH_MAX];
+	int r;
+
+	r = dropin_path(dir, unit, file, path, sizeof(path), e);
+	if (r < 0)
+		return r;
+	snprintf(d, sizeof(d), "%s/%s.d", dir, unit);
+	if (mkdir(d, 0755) < 0 && errno != EEXIST)
+		return err_set(e, -errno, "creating %s", d);
+	return write_atomic(path, content, e);
+}
+
+int unitgen_write_unit(const char *dir, const char *unit, const char *content, struct error *e)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, unit) >= (int)sizeof(path))
+		return err_set(e, -ENAMETOOLONG, "path for %s", unit);
+	return write_atomic(path, content, e);
 }
 
 static bool has_header(const char *path)

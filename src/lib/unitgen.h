@@ -34,11 +34,24 @@ int unitgen_join_dropin(const char *unit, const char *ns, const char *origin, ch
 			struct error *e);
 
 /* The drop-in for netns@NAME.service of a loaded config: StopWhenUnneeded=
- * when units join it (stop_when_unneeded), and Wants=/After= on the device
- * unit of every Kind=physical link with WaitForDevice=yes. *ret is NULL
- * when there is nothing to say. */
+ * when units join it (stop_when_unneeded), Wants=/After= on the device
+ * unit of every Kind=physical link with WaitForDevice=yes, and Wants= on
+ * netns-forward@NAME.socket when it publishes ports with Mode=proxy. *ret
+ * is NULL when there is nothing to say. */
 int unitgen_netns_dropin(const struct cfg *c, bool stop_when_unneeded, const char *origin,
 			 char **ret, struct error *e);
+
+/* True if c has a [Publish] entry with Mode=proxy. */
+bool unitgen_has_proxy(const struct cfg *c);
+
+/* "netns-forward@NAME.socket": the socket unit of NAME's forwarder. */
+int unitgen_forward_socket_name(const char *ns, char *buf, size_t size);
+
+/* The full netns-forward@NAME.socket for the [Publish] Mode=proxy entries
+ * of c: one ListenStream= per host port (HostAddress= or every address,
+ * dual-stack), PartOf=netns@NAME.service, Service=netns-forward@NAME.service.
+ * *ret is NULL when c has no such entry. */
+int unitgen_forward_socket(const struct cfg *c, const char *origin, char **ret, struct error *e);
 
 /* "sys-subsystem-net-devices-IFNAME.device", with IFNAME escaped as
  * systemd escapes paths in unit names ('-' becomes \x2d). */
@@ -47,6 +60,9 @@ int unitgen_device_unit(const char *ifname, char *buf, size_t size);
 /* Write DIR/UNIT.d/FILE (mode 0644) atomically, creating UNIT.d. */
 int unitgen_write(const char *dir, const char *unit, const char *file, const char *content,
 		  struct error *e);
+
+/* Write DIR/UNIT (mode 0644) atomically: a whole unit, as generators do. */
+int unitgen_write_unit(const char *dir, const char *unit, const char *content, struct error *e);
 
 /* Remove DIR/UNIT.d/FILE, and UNIT.d once empty. *ret_removed says whether
  * there was a file. A file without our header is left alone (-EPERM). */
