@@ -116,7 +116,10 @@ check_fails "list: no trailing blanks" grep -q ' $' <<<"$list"
 tty=$(on_tty NO_COLOR= TERM=xterm -- list)
 like "$tty" "${ESC}\[32mup${ESC}\[0m" "list on a terminal: 'up' in green"
 like "$tty" "${ESC}\[1mNAME${ESC}\[0m" "list on a terminal: a bold header"
-is "$(uncolor <<<"$tty")" "$list" "list on a terminal: the same text once the colour is removed"
+# Other tests add and remove namespaces meanwhile (and the name column is as
+# wide as the longest name): compare this test's rows, blanks squeezed.
+ours() { grep -E "^(NAME|$P)" | tr -s ' '; }
+is "$(uncolor <<<"$tty" | ours)" "$(ours <<<"$list")" "list on a terminal: the same text once the colour is removed"
 check_fails "list with NO_COLOR=1 on a terminal: no colour" grep -q "$ESC" <<<"$(on_tty NO_COLOR=1 TERM=xterm -- list)"
 check_fails "list with TERM=dumb on a terminal: no colour" grep -q "$ESC" <<<"$(on_tty NO_COLOR= TERM=dumb -- list)"
 

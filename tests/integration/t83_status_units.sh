@@ -44,7 +44,7 @@ state() { echo "$(box systemctl show -P ActiveState "$1") ($(box systemctl show 
 row() { grep -E "^  $2 " <<<"$1" || true; }
 
 out=$(box netnsctl status web 2>&1)
-sed 's/^/#   /' <<<"$out" # the output, as TAP comments
+while IFS= read -r l; do echo "#   $l"; done <<<"$out"
 like "$out" $'\n  UNIT +STATE +JOINED BY\n' "status: a unit table"
 is "$(state t83-run.service)" "active (running)" "(systemctl: t83-run is active (running))"
 like "$(row "$out" t83-run.service)" "^  t83-run\.service +active \(running\) +Join= \(/etc/netnsctl/web\.conf:7\)$" \
