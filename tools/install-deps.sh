@@ -4,7 +4,9 @@
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libsystemd-dev libnftables-dev libcap-ng-dev \
 libjansson-dev iproute2 iputils-ping nftables iptables socat python3 jq util-linux procps
-curl nginx clang libclang-rt-14-dev scdoc"
+curl nginx clang libclang-rt-14-dev scdoc bash-completion \
+podman runc busybox containernetworking-plugins wireguard-go wireguard-tools \
+debhelper devscripts lintian dpkg-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
