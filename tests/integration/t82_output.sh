@@ -4,7 +4,7 @@
 # checked against iproute2 and /proc.
 #
 #   +---------------- $HOST (throwaway "host") -------------------------+
-#   |  $P"n"-lan (LAN side)      $P"v" 10.82.0.1/24                       |
+#   |  $P"nl" (LAN side)         $P"v" 10.82.0.1/24                       |
 #   +-----|------------------------|-------------------------------------+
 #         | veth (fake NIC)        | veth
 #   +-----|----------- $P web -----|-------------------------------------+
@@ -21,7 +21,24 @@ setup_world
 T=$(mktemp -d /tmp/nct-t82.XXXXXX)
 trap 'teardown_world; rm -rf "$T"' EXIT
 
-nx() { nsenter --net="/run/netns/$HOST" "$NETNSCTL" --config-dir "$CFG" "$@"; }
+nx1() { nsenter --net="/run/netns/$HOST" "$NETNSCTL" --config-dir "$CFG" "$@"; }
+# list and status read every entry of /run/netns, and today one that is not
+# (yet) a namespace makes them fail: other tests running at the same time
+# create such entries for a moment (ip netns add makes the file before the
+# mount). Retry a few times; the check "one entry that is not a namespace"
+# below reports the bug itself, without any race.
+nx() {
+	local out rc
+	for _ in 1 2 3 4 5; do
+		rc=0
+		out=$(nx1 "$@" 2>"$T/nx.err") || rc=$?
+		grep -q "is not a network namespace" "$T/nx.err" || break
+		sleep 0.2
+	done
+	cat "$T/nx.err" >&2
+	[ -z "$out" ] || printf '%s\n' "$out"
+	return "$rc"
+}
 # on_tty ENV... -- ARGS: netnsctl ARGS on a pseudo-terminal, with ENV.
 on_tty() {
 	local env=()
@@ -67,7 +84,7 @@ print("\n".join(bad))
 PY
 }
 
-fake_nic "${P}n"
+fake_nic "${P}n" "${P}nl"
 conf web <<EOF
 [Namespace]
 Description=web on its own NIC
@@ -192,6 +209,19 @@ like "$tty" "${ESC}\[33mno-carrier${ESC}\[0m" "status on a terminal: no-carrier 
 is "$(uncolor <<<"$tty")" "$status" "status on a terminal: the same text once the colour is removed"
 check_fails "status with NO_COLOR=1 on a terminal: no colour" \
 	grep -q "$ESC" <<<"$(on_tty NO_COLOR=1 TERM=xterm -- status "${P}web")"
+
+# An entry of /run/netns that is not a namespace (an empty file, as during
+# `ip netns add`) must not make list and status fail for every other one.
+# Done in a private mount namespace with its own /run/netns, so that other
+# tests running meanwhile never see the bogus entry.
+# shellcheck disable=SC2016 # expanded by the inner shell
+priv=$(unshare -m --propagation private sh -c '
+	mount -t tmpfs t82 /run/netns && touch "/run/netns/$1bogus" "/run/netns/$1real" &&
+	mount --bind /proc/self/ns/net "/run/netns/$1real" &&
+	"$2" --config-dir "$3" list 2>&1; echo "rc=$?"' t82 "$P" "$NETNSCTL" "$CFG")
+diag <<<"$priv"
+like "$priv" "rc=0" "list succeeds when another entry of /run/netns is not a namespace"
+like "$priv" $'\n'"${P}real +unmanaged +up " "and still shows the namespaces that are"
 
 # ---- other namespaces and errors ------------------------------------------------------
 like "$(nx status "${P}live")" "^${P}live: up, unmanaged" "status of an ip-netns namespace: unmanaged"
