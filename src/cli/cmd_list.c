@@ -54,7 +54,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	else
 		r = list_human(v, n);
 	ns_info_list_free(v, n);
-	if (r < 0)
-		return cli_error((err_set(&e, r, "listing namespaces"), &e));
+	if (r < 0) {
+		err_set(&e, r, "listing namespaces");
+		return cli_error(&e);
+	}
 	return 0;
 }

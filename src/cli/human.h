@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "status.h"
+#include "util.h"
 
 enum tcolor {
 	TC_NONE,
@@ -25,7 +26,7 @@ struct table;
 struct table *table_new(const char *const *headers, size_t n);
 void table_free(struct table *t);
 static inline void table_freep(struct table **t) { table_free(*t); }
-#define _cleanup_table_ __attribute__((cleanup(table_freep)))
+#define _cleanup_table_ _cleanup_(table_freep)
 
 /* Right-align column col (numbers). */
 void table_align_right(struct table *t, size_t col);
