@@ -46,7 +46,7 @@ MAN_PAGES := $(patsubst man/%.scd,$(O)/man/%,$(MAN_SRCS))
 man: $(MAN_PAGES)
 $(O)/man/%: man/%.scd
 	@mkdir -p $(dir $@)
-	$(Q)scdoc <$< >$@
+	$(Q)scdoc <$< >$@.tmp && mv $@.tmp $@
 
 # Long-running reliability runs (issue 9), not part of `make check`.
 soak: all fault

@@ -140,6 +140,7 @@ int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struc
 	struct ns_info *v;
 	int r = all_names(cfg_dir, &names, &n, e);
 
+
 	if (r < 0)
 		return r;
 	v = calloc(n ? n : 1, sizeof(*v));
@@ -148,11 +149,15 @@ int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struc
 		return err_set(e, -ENOMEM, "listing namespaces");
 	}
 	for (size_t k = 0; k < n; k++) {
-		r = ns_info_read(cfg_dir, names[k], false, &v[k], e);
-		if (r < 0) {
-			ns_info_list_free(v, k);
-			strv_free(names, n);
-			return r;
+		struct error one = { 0 };
+		/* One broken entry (say, a file in /run/netns that is not a
+		 * namespace, as while `ip netns add` runs) must not hide the
+		 * others: it is listed with its error instead. */
+		if (ns_info_read(cfg_dir, names[k], false, &v[k], &one) < 0) {
+			memset(&v[k], 0, sizeof(v[k]));
+			strscpy(v[k].name, sizeof(v[k].name), names[k]);
+			v[k].state = NS_PARTIAL;
+			err_format(&one, v[k].cfg_error, sizeof(v[k].cfg_error));
 		}
 	}
 	strv_free(names, n);
