@@ -25,6 +25,7 @@ enum tag_kind { TAG_LISTENER = 1, TAG_END, TAG_STOP };
 
 #define POOL_MAX 64               /* empty pipes kept for reuse */
 #define STOCK_BATCH 16            /* namespace sockets asked for at a time */
+#define PIPE_SIZE (256 << 10)     /* F_SETPIPE_SZ of a new pipe */
 #define SPLICE_LEN (1u << 20)     /* per splice(); the pipe takes what fits */
 #define PUMP_BUDGET (1u << 20)    /* bytes per connection per turn, for fairness */
 #define ACCEPT_BATCH 64
@@ -521,7 +522,13 @@ static int pool_get(struct fwd *f, int p[2])
 		p[1] = f->pool[f->n_pool][1];
 		return 0;
 	}
-	return pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0 ? -errno : 0;
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
+	/* Fewer, larger splices for bulk transfers (as systemd-socket-proxyd
+	 * does). Past pipe-user-pages-soft an unprivileged process may not grow
+	 * a pipe: then the default 64 KiB does. */
+	(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+	return 0;
 }
 
 /* Give back an empty pipe (a pipe with data in it is closed instead). */
