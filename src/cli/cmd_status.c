@@ -9,6 +9,7 @@
 #include <limits.h>
 
 #include "cli.h"
+#include "nft.h"
 #include "human.h"
 #include "ps.h"
 #include "sdl.h"
@@ -354,6 +355,8 @@ static void print_human(const struct ns_info *i, struct sd_query *q)
 		printf("  %sconfig error: %s%s\n", color_on(TC_RED, color), i->cfg_error, color_off(TC_RED, color));
 	print_links(i, color);
 	print_routes(i, color);
+	if (i->fw)
+		nft_status_print(stdout, i->fw);
 	print_units(i, q, color);
 	print_processes(i, color);
 	fflush(stdout);

@@ -96,6 +96,9 @@ static int undo_one(struct apply_ctx *ctx, const struct undo *u, struct error *e
 		if (r == 0)
 			drop_record(ctx, ST_FILE, u->key);
 		return r;
+	case U_NFT:
+	case U_HOST_SYSCTL:
+		return fw_undo(ctx, u, e);
 	}
 	return 0;
 }
@@ -282,8 +285,8 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 	 * step whose undo is not kept, so nothing may fail after it. */
 	if ((r = ns_sysctls(ctx, false, e)) < 0 || (r = loopback_up(ctx, e)) < 0 ||
 	    (r = links_apply(ctx, e)) < 0 || (r = ns_sysctls(ctx, true, e)) < 0 ||
-	    (r = routes_apply(ctx, e)) < 0 || (r = files_apply(ctx, e)) < 0 ||
-	    (r = links_remove_stale(ctx, e)) < 0)
+	    (r = routes_apply(ctx, e)) < 0 || (r = firewall_apply(ctx, e)) < 0 ||
+	    (r = files_apply(ctx, e)) < 0 || (r = links_remove_stale(ctx, e)) < 0)
 		return r;
 	if (!ctx->st->complete || ctx->changes) {
 		ctx->st->complete = true;

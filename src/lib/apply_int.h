@@ -21,6 +21,10 @@ enum undo_kind {
 	U_SYSCTL,      /* restore a sysctl inside the namespace */
 	U_FILE,        /* remove a file we wrote, or put back its old content (blob) */
 	U_DIR,         /* remove a directory we created */
+	U_NFT,         /* nftables (apply_fw.c): host: blob NULL removes this namespace's host
+			* part (up=1: and drops its ST_NFT record), else blob is its old part;
+			* inside: blob is the batch that puts the old table back */
+	U_HOST_SYSCTL, /* restore host sysctl key to value (up=1: drop its ST_SYSCTL record) */
 };
 
 struct undo {
@@ -76,6 +80,26 @@ int file_write_atomic(const char *path, const char *content, struct error *e);
  * (addresses, up) is done by the common link code afterwards. */
 int vpn_preflight(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e);
 int vpn_create(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e);
+
+/* apply_fw.c: [Link] Masquerade=, [Publish] Mode=nat and [Firewall]
+ * (docs/FIREWALL.md). */
+struct fw_batch {
+	char *text;                  /* one nft command per line */
+	size_t len;
+	const struct cfg_loc **locs; /* per line: the config line behind it, or NULL */
+	size_t n_lines;
+	bool deletes;                /* removes objects (see nft_close()) */
+};
+int fw_line(struct fw_batch *b, const struct cfg_loc *loc, const char *fmt, ...) _printf_(3, 4);
+void fw_batch_free(struct fw_batch *b);
+bool fw_wants_host(const struct cfg *c);
+bool fw_wants_ns(const struct cfg *c);
+/* This namespace's part of the host table, and the table inside; ret_hash
+ * gets the content hash that is also written into the comments. */
+int fw_render_host(const struct cfg *c, struct fw_batch *b, char ret_hash[9], struct error *e);
+int fw_render_ns(const struct cfg *c, struct fw_batch *b, char ret_hash[9], struct error *e);
+int firewall_apply(struct apply_ctx *ctx, struct error *e);
+int fw_undo(struct apply_ctx *ctx, const struct undo *u, struct error *e);
 
 /* apply_route.c */
 int routes_apply(struct apply_ctx *ctx, struct error *e);

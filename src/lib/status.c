@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "netns.h"
+#include "nft.h"
 
 const char *ns_state_to_string(enum ns_state s)
 {
@@ -68,6 +69,8 @@ int ns_info_read(const char *cfg_dir, const char *name, bool detail, struct ns_i
 	for (size_t k = 0; k < i.live.n_links; k++)
 		if (!(i.live.links[k].flags & IFF_LOOPBACK))
 			i.n_links++;
+	if (detail)
+		i.fw = nft_status_for(name, i.st);
 	*ret = i;
 	return 0;
 fail:
@@ -80,6 +83,7 @@ void ns_info_free(struct ns_info *i)
 	cfg_free(i->cfg);
 	state_free(i->st);
 	live_free(&i->live);
+	nft_status_free(i->fw);
 	memset(i, 0, sizeof(*i));
 }
 
@@ -299,6 +303,10 @@ void status_json(FILE *f, const struct ns_info *i, bool pretty)
 	for (size_t k = 0; k < i->live.n_routes; k++)
 		json_route(&j, i, &i->live.routes[k]);
 	json_array_end(&j);
+	if (i->fw) {
+		json_key(&j, "firewall");
+		nft_status_json(&j, i->fw);
+	}
 	json_object_end(&j);
 	json_finish(&j);
 }

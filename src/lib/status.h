@@ -11,6 +11,8 @@
 #include "live.h"
 #include "state.h"
 
+struct nft_status;
+
 enum ns_state {
 	NS_DOWN,    /* configured, no namespace */
 	NS_UP,      /* namespace exists (and, if managed, the last up finished) */
@@ -27,6 +29,7 @@ struct ns_info {
 	struct state *st;
 	struct live live; /* inside; empty when down */
 	size_t n_links;   /* excluding lo */
+	struct nft_status *fw; /* firewall rules and counters (detail only); NULL if none */
 };
 
 /* Everything about one namespace; detail=false reads only the link list. */

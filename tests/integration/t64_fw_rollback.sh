@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Firewall rollback (issue 6): a failed nftables transaction, or any failure
+# after it, leaves nothing behind; reconciling a running namespace either
+# applies the new rules or leaves the old ones exactly as they were.
+#
+#   $HOST (throwaway "host")                    $P"a"  Masquerade=yes, [Publish] tcp 8080 -> 80,
+#   +-----------------------------------+             Policy=drop, Allow=tcp/80
+#   | wan0 (uplink, default route)      |       $P"b"  [Publish] tcp 8080 too: conflicts with a
+#   | ve-... host ends                  |=====        $P"c"  Masquerade=yes, [Publish] 9090 and
+#   | table inet netnsctl (shared)      |                     udp 5353, Policy=drop, KillSwitch=yes
+#   +-----------------------------------+
+#
+# Proves:
+#   - a [Publish] whose host port another namespace holds fails, naming
+#     the HostPort= line, and leaves no namespace, no record, and the host's
+#     ruleset, sysctls, links, addresses and routes as they were;
+#   - with the fault build, a failure at every kernel operation of `up` of
+#     $P"c" (the first user of the shared table, so its rollback must also
+#     delete the table and put the uplink's forwarding sysctl back) leaves
+#     zero residue;
+#   - with the fault build, a failure at every operation of an `up` that
+#     changes a running $P"a" leaves its rules (host and inside) as before;
+#   - a fault at every operation of `down` is reported or absorbed, and a
+#     plain `down` then finishes with zero residue.
+source "$(dirname "$0")/lib.sh"
+
+sysctls() {
+	nsenter --net="/run/netns/$HOST" sysctl -a 2>/dev/null |
+		grep -E '^net\.ipv4\.(ip_forward |conf\.[^.]+\.(forwarding|route_localnet) )|^net\.ipv6\.conf\.[^.]+\.(forwarding|force_forwarding) ' |
+		grep -v '\.ve-' | sort
+}
+ruleset() { nsenter --net="/run/netns/$HOST" nft list ruleset; }
+inside() { nsenter --net="/run/netns/$1" nft list ruleset 2>/dev/null || true; }
+# world: everything on the host side that must come back.
+world() { snapshot; echo "== ruleset"; ruleset; echo "== sysctls"; sysctls; }
+# eventually_same BEFORE: the world once it equals BEFORE (at most ~5 s):
+# the kernel destroys a deleted namespace's devices asynchronously.
+eventually_same() {
+	local now
+	for _ in $(seq 50); do
+		now=$(world)
+		[ "$now" = "$1" ] && break
+		sleep 0.1
+	done
+	echo "$now"
+}
+show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-240 || true; }
+fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tail -n1; }
+
+[ -x "$NETNSCTL_FAULT" ] || { setup_world; not_ok "fault build missing at $NETNSCTL_FAULT (make fault)"; done_testing; exit 1; }
+setup_world
+hostx sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+A=${P}a B=${P}b C=${P}c
+fake_nic wan0
+ip -n "$HOST" addr add 203.0.113.1/24 dev wan0
+ip -n "$HOST" link set wan0 up
+ip -n "$HOST" route add default via 203.0.113.2
+empty=$(world)
+
+conf a <<'CONF'
+[Link]
+Kind=veth
+Address=10.64.1.2/24
+HostAddress=10.64.1.1/24
+Gateway=10.64.1.1
+Masquerade=yes
+
+[Publish]
+HostPort=8080
+Port=80
+
+[Firewall]
+Policy=drop
+Allow=tcp/80
+CONF
+conf b <<'CONF'
+[Link]
+Kind=veth
+Address=10.64.2.2/24
+HostAddress=10.64.2.1/24
+
+[Publish]
+Protocol=tcp
+HostPort=8080
+CONF
+conf c <<'CONF'
+[Link]
+Kind=veth
+Address=10.64.3.2/24
+HostAddress=10.64.3.1/24
+Gateway=10.64.3.1
+Masquerade=yes
+
+[Publish]
+HostPort=9090
+Port=90
+
+[Publish]
+Protocol=udp
+HostPort=5353
+
+[Firewall]
+Policy=drop
+KillSwitch=yes
+CONF
+
+# ---- a host port another namespace holds -------------------------------------------------------
+check "up of $A succeeds" nctl up "$A"
+with_a=$(world)
+a_inside=$(inside "$A")
+nctl up "$B" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
+err=$(grep -v '^# + ' "$CFG/err" || true)
+echo "# $err"
+is "$rc" 1 "up of $B, which publishes $A's port 8080, fails"
+like "$err" "^netnsctl: $CFG/$B\.conf:8: .*already published by another namespace" "the message names $B.conf:8 (HostPort=) and says why"
+check "no namespace $B is left" test ! -e "/run/netns/$B"
+check "no record of $B is left" test ! -e "/run/netnsctl/$B.state"
+now=$(eventually_same "$with_a")
+is "$now" "$with_a" "the host (ruleset, sysctls, links, addresses, routes) is as before"
+[ "$now" = "$with_a" ] || show_diff "$with_a" "$now"
+is "$(inside "$A")" "$a_inside" "$A's table inside is untouched"
+
+# ---- a fault at every operation of a first up ------------------------------------------------------
+check "down of $A succeeds" nctl down "$A"
+is "$(eventually_same "$empty")" "$empty" "with nothing up, the host has no table and its sysctls back"
+NETNSCTL_FAULT_REPORT=1 nctl_fault up "$C" >/dev/null 2>"$CFG/report" && rc=0 || rc=$?
+is "$rc" 0 "up of $C with the fault build and no fault succeeds"
+K=$(fault_ops "$CFG/report")
+like "${K:-none}" "^[0-9]+$" "the fault build reports the operations of up ($K)"
+like "$(ruleset)" "chain post-$C" "its host rules are loaded"
+check "down of $C succeeds" nctl down "$C"
+for k in $(seq 1 "${K:-0}"); do
+	NETNSCTL_FAULT_AT=$k nctl_fault up "$C" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
+	err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
+	now=$(eventually_same "$empty")
+	why=""
+	[ "$rc" -ne 0 ] || why="$why up succeeded;"
+	[[ "$err" == *"injected fault at operation $k "* ]] || why="$why fault not reported;"
+	[ ! -e "/run/netns/$C" ] || why="$why namespace left;"
+	[ ! -e "/run/netnsctl/$C.state" ] || why="$why record left;"
+	[ "$now" = "$empty" ] || why="$why host differs;"
+	if [ -z "$why" ]; then
+		ok "up, fault at op $k/$K: fails and leaves zero residue"
+	else
+		not_ok "up, fault at op $k/$K:$why"
+		echo "#   $err"
+		show_diff "$empty" "$now"
+		nctl down "$C" >/dev/null 2>&1 || true
+	fi
+done
+
+# ---- a fault at every operation of an up that changes a running namespace ------------------------------
+check "up of $A again succeeds" nctl up "$A"
+with_a=$(world)
+a_inside=$(inside "$A")
+cp "$CFG/$A.conf" "$CFG/a.orig"
+sed -i 's/^HostPort=8080/HostPort=8081/; s/^Allow=tcp\/80/Allow=tcp\/80 tcp\/22/' "$CFG/$A.conf"
+NETNSCTL_FAULT_REPORT=1 nctl_fault up "$A" >/dev/null 2>"$CFG/report" && rc=0 || rc=$?
+is "$rc" 0 "the changed config applies with the fault build and no fault"
+KR=$(fault_ops "$CFG/report")
+like "$(ruleset)" "tcp dport 8081 " "the host rules now publish 8081"
+like "$(inside "$A")" "tcp dport 22 " "and the table inside allows tcp/22"
+changed=$(world)
+changed_inside=$(inside "$A")
+cp "$CFG/a.orig" "$CFG/$A.conf"
+check "going back to the old config succeeds" nctl up "$A"
+is "$(world)" "$with_a" "which restores the old host rules"
+sed -i 's/^HostPort=8080/HostPort=8081/; s/^Allow=tcp\/80/Allow=tcp\/80 tcp\/22/' "$CFG/$A.conf"
+for k in $(seq 1 "${KR:-0}"); do
+	NETNSCTL_FAULT_AT=$k nctl_fault up "$A" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
+	err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
+	now=$(world) now_inside=$(inside "$A")
+	why=""
+	if [ "$rc" -eq 0 ]; then
+		# The fault hit an operation that changes nothing for this config.
+		[ "$now" = "$changed" ] && [ "$now_inside" = "$changed_inside" ] || why="$why succeeded but not applied;"
+	else
+		[[ "$err" == *"injected fault at operation $k "* ]] || why="$why fault not reported;"
+		[ "$now" = "$with_a" ] || why="$why host rules differ from before;"
+		[ "$now_inside" = "$a_inside" ] || why="$why table inside differs from before;"
+	fi
+	if [ -z "$why" ]; then
+		ok "changing up, fault at op $k/$KR: $([ "$rc" -eq 0 ] && echo "absorbed, applied" || echo "fails, old rules intact")"
+	else
+		not_ok "changing up, fault at op $k/$KR:$why"
+		echo "#   $err"
+		show_diff "$with_a" "$now"
+	fi
+	cp "$CFG/a.orig" "$CFG/$A.conf"
+	nctl up "$A" >/dev/null 2>&1 || true
+	sed -i 's/^HostPort=8080/HostPort=8081/; s/^Allow=tcp\/80/Allow=tcp\/80 tcp\/22/' "$CFG/$A.conf"
+done
+cp "$CFG/a.orig" "$CFG/$A.conf"
+
+# ---- a fault at every operation of down -------------------------------------------------------------
+check "down of $A succeeds" nctl down "$A"
+check "up of $C succeeds" nctl up "$C"
+NETNSCTL_FAULT_REPORT=1 nctl_fault down "$C" >/dev/null 2>"$CFG/report" && rc=0 || rc=$?
+is "$rc" 0 "down with the fault build and no fault succeeds"
+KD=$(fault_ops "$CFG/report")
+is "$(eventually_same "$empty")" "$empty" "the host is back to empty"
+for k in $(seq 1 "${KD:-0}"); do
+	why=""
+	if ! nctl up "$C" >/dev/null 2>&1; then
+		not_ok "down, fault at op $k/$KD: up before it failed"
+		continue
+	fi
+	NETNSCTL_FAULT_AT=$k nctl_fault down "$C" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
+	err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
+	[ "$rc" -eq 0 ] || [[ "$err" == *"injected fault at operation $k "* ]] || why="$why failed without naming the fault (rc=$rc);"
+	nctl down "$C" >/dev/null 2>"$CFG/err2" || why="$why plain down afterwards failed: $(grep -v '^# + ' "$CFG/err2");"
+	now=$(eventually_same "$empty")
+	[ ! -e "/run/netns/$C" ] || why="$why namespace left;"
+	[ ! -e "/run/netnsctl/$C.state" ] || why="$why record left;"
+	[ "$now" = "$empty" ] || why="$why host differs;"
+	if [ -z "$why" ]; then
+		ok "down, fault at op $k/$KD ($([ "$rc" -eq 0 ] && echo absorbed || echo "failed, rc=$rc")): a plain down then leaves zero residue"
+	else
+		not_ok "down, fault at op $k/$KD:$why"
+		echo "#   $err"
+		show_diff "$empty" "$now"
+	fi
+done
+done_testing
