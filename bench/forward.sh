@@ -50,8 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-inh() { nsenter --net="/run/netns/$H" "$@"; }
-inx() { nsenter --net="/run/netns/$X" "$@"; }
 # bg CMD...: start CMD (a simple command, so $! is its own PID) in the background.
 bg() { "$@" >>"$W/bg.log" 2>&1 & PIDS+=($!); }
 wait_listen() {
@@ -125,17 +123,18 @@ for i in range(n + 50):
 print(f"{statistics.mean(t) / 1000:.1f} {statistics.median(t) / 1000:.1f}")
 PY
 cat >"$W/idle.py" <<'PY'
-# idle.py PORT N PIDFILE: open N connections, echo one byte on each, then
-# wait for stdin to close (the caller measures meanwhile).
-import socket, sys
+# idle.py PORT N OPEN DONE: open N connections, echo one byte on each, create
+# the file OPEN, and hold them until the file DONE exists.
+import os, socket, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
 cs = []
 for _ in range(n):
     c = socket.create_connection(("127.0.0.1", port))
     c.sendall(b"x"); c.recv(1)
     cs.append(c)
-print("open", flush=True)
-sys.stdin.read()
+open(sys.argv[3], "w").close()
+while not os.path.exists(sys.argv[4]):
+    time.sleep(0.05)
 PY
 
 bg nsenter --net="/run/netns/$X" iperf3 -s -p 5201
@@ -186,15 +185,16 @@ done
 # Idle connections: the forwarder's fds, pipes and resident memory.
 fwd_stat() { echo "$(find "/proc/$FWD/fd" -mindepth 1 | wc -l) $(find "/proc/$FWD/fd" -mindepth 1 -lname 'pipe:*' | wc -l) $(awk '/^VmRSS/ {print $2}' "/proc/$FWD/status")"; }
 read -r fd0 pipe0 rss0 <<<"$(fwd_stat)"
-coproc IDLE { inh python3 "$W/idle.py" 15301 "$FB_IDLE"; }
-read -r _ <&"${IDLE[0]}"
+nsenter --net="/run/netns/$H" python3 "$W/idle.py" 15301 "$FB_IDLE" "$W/idle.open" "$W/idle.done" &
+IDLE=$!
+while [ ! -e "$W/idle.open" ] && kill -0 "$IDLE" 2>/dev/null; do sleep 0.1; done
 read -r fd1 pipe1 rss1 <<<"$(fwd_stat)"
-exec {IDLE[1]}>&-
-wait "$IDLE_PID" 2>/dev/null || true
+touch "$W/idle.done"
+wait "$IDLE" || true
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 {
-	echo "## Forwarder benchmark ($(date -u +%Y-%m-%d), $(uname -r), $(nproc) CPUs)"
+	echo "## Forwarder benchmark ($(date -u +%Y-%m-%d), $(uname -r), $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) at the end)"
 	echo
 	echo "iperf3: one stream, ${FB_TIME} s. Connect: connect + 1-byte echo + close, $FB_CONNS"
 	echo "sequential, python3 client and echo server (their cost is in every row). Each"

@@ -591,8 +591,9 @@ static int conn_move(struct fwd *f, struct conn *c, int d, bool *progress, size_
 	ssize_t n;
 
 	if (!c->eof[d]) {
-		if (p[0] < 0 && pool_get(f, p) < 0)
-			return -errno;
+		int r = p[0] < 0 ? pool_get(f, p) : 0;
+		if (r < 0)
+			return r;
 		n = splice(c->fd[d], NULL, p[1], NULL, SPLICE_LEN, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0)
 			c->queued[d] += (size_t)n;

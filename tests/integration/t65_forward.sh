@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 # wait_for CMD...: poll up to 10 s for a precondition (not an assertion).
-wait_for() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+wait_for() { local _; for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
 listening() { nsenter --net="/run/netns/$1" ss -Hltn "sport = :$2" | grep -q .; }
 # The forwarder's TCP sockets in NETNS that are not listeners.
 conns_of() { nsenter --net="/run/netns/$1" ss -Htanp | grep "pid=$2," | grep -v '^LISTEN' || true; }
@@ -82,10 +82,10 @@ check_fails "nothing listens on the host's other addresses" \
 # Threads: the main one stays in the host namespace, the helper is inside.
 host_ns=$(hostx readlink /proc/self/ns/net)
 x_ns=$(inns fw readlink /proc/self/ns/net)
-threads=$(for t in /proc/$FWD/task/*; do readlink "$t/ns/net"; done | sort | uniq -c | awk '{print $1, $2}')
+threads=$(for t in "/proc/$FWD/task/"*; do readlink "$t/ns/net"; done | sort | uniq -c | awk '{print $1, $2}')
 is "$threads" "$(printf '1 %s\n1 %s' "$host_ns" "$x_ns" | sort -k2)" \
 	"two threads: one in the host namespace, one in $X"
-for t in /proc/$FWD/task/*; do
+for t in "/proc/$FWD/task/"*; do
 	st=$(cat "$t/status")
 	like "$st" $'CapEff:\t0000000000000000' "thread ${t##*/}: no effective capabilities"
 	like "$st" $'CapPrm:\t0000000000000000' "thread ${t##*/}: no permitted capabilities"

@@ -16,7 +16,7 @@
 # forwarder's counters.
 source "$(dirname "$0")/lib.sh"
 
-wait_for() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+wait_for() { local _; for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
 listening() { nsenter --net="/run/netns/$1" ss -Hltn "sport = :$2" | grep -q .; }
 hpy() { echo "# + [host] python3 client.py $*" >&2; nsenter --net="/run/netns/$HOST" python3 "$T/client.py" "$@" 2>&1; }
 

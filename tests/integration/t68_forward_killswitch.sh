@@ -18,7 +18,7 @@
 # "not lo" counter counts.
 source "$(dirname "$0")/lib.sh"
 
-wait_for() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+wait_for() { local _; for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
 listening() { nsenter --net="/run/netns/$1" ss -Hltn "sport = :$2" | grep -q .; }
 hcurl() { echo "# + [host] curl $*" >&2; nsenter --net="/run/netns/$HOST" curl -sS --max-time 10 "$@" 2>&1; }
 # packets NETNS COUNTER: the value of one of the probe's named counters.

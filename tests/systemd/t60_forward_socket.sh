@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # sh -c scripts in single quotes expand inside the box
 # Socket activation of the Mode=proxy forwarder (issue 12) under a real
 # systemd: the generator writes netns-forward@vpn.socket, netns@vpn.service
 # wants it, systemd listens on 127.0.0.1:19091, and the first connection
