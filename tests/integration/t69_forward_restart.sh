@@ -7,7 +7,9 @@
 #   +--------------------------------+       +------------------------------------+
 #   | get.py -> 127.0.0.1:19400 -----+-------+-> source.py :9400 sends 64 MiB of a |
 #   |            127.0.0.1:19401 ----+-------+-> :9401, where nothing listens       |
-#   |   netnsctl forward             |       |   (killed and restarted by the test)|
+#   |            127.0.0.1:19402 ----+-------+-> :9402, listens but never accepts, |
+#   |   netnsctl forward             |       |   its queue full: SYNs are dropped  |
+#   |                                |       |   (source killed and restarted)     |
 #   +--------------------------------+       +------------------------------------+
 #
 # Oracles: the client's own sha256 of the known stream, ss, kill -0, the
@@ -84,8 +86,8 @@ PY
 conf rs <<'CONF'
 [Publish]
 HostAddress=127.0.0.1
-HostPort=19400-19401
-Port=9400-9401
+HostPort=19400-19402
+Port=9400-9402
 CONF
 check "up" nctl up "$X"
 check "the source listens inside" start_source
@@ -110,6 +112,40 @@ is "$(hget 19401)" refused "a port where nothing listens upstream: reset, and th
 is "$(hget 19400)" complete "and the next connection still works"
 check "the forwarder is still the same process" kill -0 "$FWD"
 
+# ---- an upstream that never answers: the connect times out (10 s) -------------
+cat >"$T/stuck.py" <<'PY'
+# Listen with a backlog of 0 and never accept; fill the queue from inside so
+# that later SYNs are dropped, then wait to be killed.
+import socket, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9402))
+s.listen(0)
+fill = []
+for _ in range(3):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", 9402))
+    fill.append(c)
+print("full", flush=True)
+threading.Event().wait()
+PY
+nsenter --net="/run/netns/$X" python3 "$T/stuck.py" >"$T/stuck.out" 2>&1 &
+STUCK=$!
+wait_for grep -q full "$T/stuck.out" || true
+out=$(nsenter --net="/run/netns/$HOST" python3 -c '
+import socket
+c = socket.create_connection(("127.0.0.1", 19402), timeout=60)
+try:
+    print("eof" if c.recv(1) == b"" else "data")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("no answer in 60 s")' 2>&1 || true)
+is "$out" reset "an upstream whose queue drops SYNs: the client is reset when the connect times out"
+kill "$STUCK" 2>/dev/null; wait "$STUCK" 2>/dev/null || true
+check "the forwarder is still running" kill -0 "$FWD"
+
 # ---- the forwarder stops with transfers in flight --------------------------------
 rm -f "$T/paused" "$T/go"
 GETS=()
@@ -128,7 +164,8 @@ is "$(cat "$T/stop1.out" "$T/stop2.out" "$T/stop3.out" | grep -c '^cut ')" 3 \
 	"the three clients see their streams cut, not completed"
 is "$(nsenter --net="/run/netns/$X" ss -Htan 'dport = :9400' | grep -vc 'TIME-WAIT' || true)" 0 \
 	"no connection to the upstream is left inside (but TIME-WAIT)"
-like "$(cat "$T/fwd.log")" " [2-9] upstream failure" "the forwarder counted the upstream failures"
+like "$(cat "$T/fwd.log")" " 3 upstream failure" \
+	"the forwarder counted three upstream failures (down, nothing listening, timed out)"
 sed 's/^/# fwd: /' "$T/fwd.log"
 kill "$SRC" 2>/dev/null; wait "$SRC" 2>/dev/null || true
 check "down" nctl down "$X"
