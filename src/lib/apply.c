@@ -96,6 +96,8 @@ static int undo_one(struct apply_ctx *ctx, const struct undo *u, struct error *e
 		if (r == 0)
 			drop_record(ctx, ST_FILE, u->key);
 		return r;
+	case U_PROCESS:
+		return vpn_undo_process(ctx, u, e);
 	case U_NFT:
 	case U_HOST_SYSCTL:
 		return fw_undo(ctx, u, e);

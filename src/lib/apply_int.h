@@ -21,6 +21,7 @@ enum undo_kind {
 	U_SYSCTL,      /* restore a sysctl inside the namespace */
 	U_FILE,        /* remove a file we wrote, or put back its old content (blob) */
 	U_DIR,         /* remove a directory we created */
+	U_PROCESS,     /* stop a helper process we started (key = pid; its ST_PROCESS record) */
 	U_NFT,         /* nftables (apply_fw.c): host: blob NULL removes this namespace's host
 			* part (up=1: and drops its ST_NFT record), else blob is its old part;
 			* inside: blob is the batch that puts the old table back */
@@ -80,6 +81,12 @@ int file_write_atomic(const char *path, const char *content, struct error *e);
  * (addresses, up) is done by the common link code afterwards. */
 int vpn_preflight(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e);
 int vpn_create(struct apply_ctx *ctx, const struct cfg_link *l, struct error *e);
+/* An existing Kind=wireguard link (for reconcile; called by apply_one
+ * after check_kind): send its configuration only if the live device
+ * differs, and bring its AllowedIPs routes in line. */
+int vpn_update(struct apply_ctx *ctx, const struct cfg_link *l, const struct live_link *ll, struct error *e);
+/* U_PROCESS: stop the process, wait for it, drop its record. */
+int vpn_undo_process(struct apply_ctx *ctx, const struct undo *u, struct error *e);
 
 /* apply_fw.c: [Link] Masquerade=, [Publish] Mode=nat and [Firewall]
  * (docs/FIREWALL.md). */

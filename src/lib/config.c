@@ -2,6 +2,7 @@
 /* The schema: which keys exist in which section, and how each value is
  * parsed into struct cfg. Loading files and drop-ins is at the bottom. */
 #include "config.h"
+#include "wg.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -19,19 +20,29 @@ enum section {
 	SEC_SERVICE,
 	SEC_PUBLISH,
 	SEC_FIREWALL,
+	SEC_WGPEER,
 	_SEC_MAX,
 };
 
 static const char *const section_names[_SEC_MAX] = {
 	[SEC_NAMESPACE] = "Namespace", [SEC_LINK] = "Link",       [SEC_ROUTE] = "Route",
 	[SEC_DNS] = "DNS",             [SEC_SERVICE] = "Service", [SEC_PUBLISH] = "Publish",
-	[SEC_FIREWALL] = "Firewall",
+	[SEC_FIREWALL] = "Firewall",   [SEC_WGPEER] = "WireGuardPeer",
 };
 
 static const char *const fw_protos[_FW_PROTO_MAX] = { [FW_TCP] = "tcp", [FW_UDP] = "udp", [FW_ICMP] = "icmp" };
 static const char *const publish_protos[] = { [FW_TCP] = "tcp", [FW_UDP] = "udp" };
 static const char *const publish_modes[_PUBLISH_MODE_MAX] = { [PUBLISH_NAT] = "nat", [PUBLISH_PROXY] = "proxy" };
 static const char *const fw_policies[_FW_POLICY_MAX] = { [FW_ACCEPT] = "accept", [FW_DROP] = "drop" };
+
+static const char *const wg_impls[_WG_IMPL_MAX] = {
+	[WG_IMPL_AUTO] = "auto", [WG_IMPL_KERNEL] = "kernel", [WG_IMPL_USERSPACE] = "userspace",
+};
+
+const char *wg_impl_to_string(enum wg_impl i)
+{
+	return (unsigned)i < _WG_IMPL_MAX ? wg_impls[i] : "?";
+}
 
 const char *fw_proto_to_string(enum fw_proto p)
 {
@@ -532,6 +543,208 @@ static int parse_allow(const struct cfg_key *k, void *field, const char *value, 
 	return 0;
 }
 
+/* ---- [WireGuardPeer] and the VPN keys of [Link] -------------------------- */
+
+/* Key files: an absolute path, so that the meaning does not depend on the
+ * directory `up` runs in. The file itself is checked (owner, mode, content)
+ * when `up` reads it, never here: secrets are not read at parse time. */
+static int parse_path(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		      struct error *e)
+{
+	if (*value == '\0') {
+		struct cfg_str *s = field;
+		free(s->v);
+		*s = (struct cfg_str){ 0 };
+		return 0;
+	}
+	if (value[0] != '/')
+		return err_cfg(e, loc.file, loc.line, "%s= needs an absolute path, not '%.64s'", k->name, value);
+	for (const char *p = value; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			return err_cfg(e, loc.file, loc.line, "%s= contains a control character", k->name);
+	if (strlen(value) >= PATH_MAX)
+		return err_cfg(e, loc.file, loc.line, "%s= is too long", k->name);
+	return parse_str(k, field, value, loc, e);
+}
+
+/* A user or group: a name as useradd accepts it, or a number. */
+static int parse_owner(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+		       struct error *e)
+{
+	size_t n = strlen(value);
+
+	if (*value == '\0') {
+		struct cfg_str *s = field;
+		free(s->v);
+		*s = (struct cfg_str){ 0 };
+		return 0;
+	}
+	bool ok = n <= 32 && value[0] != '-';
+	for (const char *p = value; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.' || (*p == '$' && !p[1]);
+	if (!ok)
+		return err_cfg(e, loc.file, loc.line, "invalid %s '%.64s' (a user or group name, or a number)",
+			       k->name, value);
+	return parse_str(k, field, value, loc, e);
+}
+
+static int parse_port16(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+			struct error *e)
+{
+	struct cfg_u32 *u = field;
+	int r = parse_u32(k, field, value, loc, e);
+
+	if (r == 0 && u->v > 65535)
+		return err_cfg(e, loc.file, loc.line, "%s=%u out of range (0-65535)", k->name, u->v);
+	return r;
+}
+
+/* FirewallMark=: decimal or 0x-prefixed hexadecimal, as wg(8) takes it. */
+static int parse_fwmark(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+			struct error *e)
+{
+	struct cfg_u32 *u = field;
+	unsigned long long v;
+	char *end;
+
+	if (strncasecmp(value, "0x", 2) != 0 || !isxdigit((unsigned char)value[2]))
+		return parse_u32(k, field, value, loc, e);
+	errno = 0;
+	v = strtoull(value + 2, &end, 16);
+	if (*end || errno || v > UINT32_MAX)
+		return err_cfg(e, loc.file, loc.line, "invalid number '%.64s' for %s=", value, k->name);
+	u->v = (uint32_t)v;
+	u->loc = loc;
+	return 0;
+}
+
+/* PersistentKeepalive=: seconds (1-65535), or 0 or "off". */
+static int parse_keepalive(const struct cfg_key *k, void *field, const char *value,
+			   struct cfg_loc loc, struct error *e)
+{
+	struct cfg_u32 *u = field;
+
+	if (STREQ(value, "off")) {
+		u->v = 0;
+		u->loc = loc;
+		return 0;
+	}
+	return parse_port16(k, field, value, loc, e);
+}
+
+/* PublicKey=: the peer's key in base64. Public keys are not secret, but
+ * the message still does not repeat the value: a private key pasted here
+ * by mistake must not end up in a log. */
+static int parse_pubkey(const struct cfg_key *k, void *field, const char *value, struct cfg_loc loc,
+			struct error *e)
+{
+	struct cfg_wg_peer *p = (struct cfg_wg_peer *)((char *)field - offsetof(struct cfg_wg_peer, public_key));
+
+	if (*value == '\0') {
+		memset(p->public_key, 0, sizeof(p->public_key));
+		p->public_key_loc = (struct cfg_loc){ 0 };
+		return 0;
+	}
+	if (wg_key_from_base64(value, p->public_key) < 0)
+		return err_cfg(e, loc.file, loc.line,
+			       "invalid %s= (expected a WireGuard key: 44 characters of base64 ending in '=')",
+			       k->name);
+	p->public_key_loc = loc;
+	return 0;
+}
+
+static int endpoint_error(struct error *e, struct cfg_loc loc, const char *what, const char *value)
+{
+	return err_cfg(e, loc.file, loc.line, "invalid Endpoint '%.80s': %s", value, what);
+}
+
+/* Endpoint=HOST:PORT or [IPV6]:PORT. HOST must be an IP address: netnsctl
+ * runs before the network is up and must not leak a DNS query, so it never
+ * resolves names. */
+static int parse_endpoint(const struct cfg_key *k _unused_, void *field, const char *value,
+			  struct cfg_loc loc, struct error *e)
+{
+	struct cfg_endpoint *ep = field;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *start = value;
+	size_t hlen;
+
+	if (*value == '\0') {
+		memset(ep, 0, sizeof(*ep));
+		return 0;
+	}
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+		if (!close)
+			return endpoint_error(e, loc, "missing ']' after the IPv6 address", value);
+		if (close[1] != ':')
+			return endpoint_error(e, loc, "needs a port ([IPV6]:PORT)", value);
+		start = value + 1;
+		hlen = (size_t)(close - start);
+		colon = close + 1;
+	} else {
+		colon = strrchr(value, ':');
+		if (colon && strchr(value, ':') != colon)
+			return endpoint_error(e, loc, "an IPv6 address needs brackets ([IPV6]:PORT)", value);
+		if (!colon)
+			return endpoint_error(e, loc, "needs a port (HOST:PORT)", value);
+		hlen = (size_t)(colon - value);
+	}
+	if (hlen == 0)
+		return endpoint_error(e, loc, "needs an IP address before the port", value);
+	if (hlen >= sizeof(host))
+		return endpoint_error(e, loc, "the host is not an IP address; netnsctl does not resolve names", value);
+	memcpy(host, start, hlen);
+	host[hlen] = '\0';
+	ep->addr = (struct cfg_addr){ 0 };
+	if (cfg_addr_parse(host, false, &ep->addr) < 0) {
+		memset(ep, 0, sizeof(*ep));
+		return err_cfg(e, loc.file, loc.line,
+			       "Endpoint host '%.64s' is not an IP address; netnsctl does not resolve names (give the address)",
+			       host);
+	}
+	struct cfg_ports port;
+	if (parse_port_range(colon + 1, &port) < 0 || port.lo != port.hi) {
+		memset(ep, 0, sizeof(*ep));
+		return err_cfg(e, loc.file, loc.line, "invalid Endpoint port '%.16s' (1-65535)", colon + 1);
+	}
+	ep->port = port.lo;
+	ep->addr.loc = loc;
+	ep->loc = loc;
+	return 0;
+}
+
+/* AllowedIPs=: prefixes, or bare addresses meaning /32 and /128, as wg(8)
+ * takes them; repeatable, comma or space separated; empty clears. */
+static int parse_allowed_ips(const struct cfg_key *k, void *field, const char *value,
+			     struct cfg_loc loc, struct error *e)
+{
+	struct cfg_addr_list *l = field;
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return err_set(e, -ENOMEM, "parsing %s=", k->name);
+	if (*value == '\0') {
+		free(l->v);
+		*l = (struct cfg_addr_list){ 0 };
+		return 0;
+	}
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		struct cfg_addr a;
+		if (cfg_addr_parse(w, true, &a) < 0 && cfg_addr_parse(w, false, &a) < 0)
+			return err_cfg(e, loc.file, loc.line,
+				       "invalid %s '%.64s' (expected PREFIX such as 10.0.0.0/24, 0.0.0.0/0 or ::/0)",
+				       k->name, w);
+		a.loc = loc;
+		struct cfg_addr *slot = array_append(&l->v, &l->n, sizeof(*slot));
+		if (!slot)
+			return err_set(e, -ENOMEM, "parsing %s=", k->name);
+		*slot = a;
+	}
+	return 0;
+}
+
 #define KEY(sec, n, fn, type, member) { sec, n, fn, offsetof(type, member), NULL, 0, 0 }
 #define BOOLKEY(sec, n, type, member, d) { sec, n, parse_bool, offsetof(type, member), NULL, 0, d }
 #define ENUMKEY(sec, n, type, member, tbl) \
@@ -544,7 +757,8 @@ static const struct cfg_key keys[] = {
 	BOOLKEY(SEC_NAMESPACE, "IPv6", struct cfg, ipv6, true),
 	KEY(SEC_NAMESPACE, "Sysctl", parse_sysctl, struct cfg, sysctls),
 
-	ENUMKEY(SEC_LINK, "Kind", struct cfg_link, kind, link_kinds),
+	/* An empty Kind= makes the kind unset again (-1), not "physical". */
+	{ SEC_LINK, "Kind", parse_enum, offsetof(struct cfg_link, kind), link_kinds, (int)ELEMENTSOF(link_kinds), -1 },
 	KEY(SEC_LINK, "Name", parse_ifname, struct cfg_link, name),
 	KEY(SEC_LINK, "Device", parse_ifname, struct cfg_link, device),
 	KEY(SEC_LINK, "Address", parse_addr_list, struct cfg_link, addrs),
@@ -559,6 +773,12 @@ static const struct cfg_key keys[] = {
 	KEY(SEC_LINK, "WaitForDevice", parse_bool, struct cfg_link, wait_for_device),
 	KEY(SEC_LINK, "Masquerade", parse_bool, struct cfg_link, masquerade),
 	KEY(SEC_LINK, "Tunnel", parse_bool, struct cfg_link, tunnel),
+	KEY(SEC_LINK, "PrivateKeyFile", parse_path, struct cfg_link, private_key_file),
+	KEY(SEC_LINK, "ListenPort", parse_port16, struct cfg_link, listen_port),
+	KEY(SEC_LINK, "FirewallMark", parse_fwmark, struct cfg_link, fwmark),
+	ENUMKEY(SEC_LINK, "Implementation", struct cfg_link, impl, wg_impls),
+	KEY(SEC_LINK, "User", parse_owner, struct cfg_link, user),
+	KEY(SEC_LINK, "Group", parse_owner, struct cfg_link, group),
 
 	KEY(SEC_ROUTE, "Destination", parse_addr_one, struct cfg_route, dst),
 	KEY(SEC_ROUTE, "Gateway", parse_addr_one, struct cfg_route, gw),
@@ -582,6 +802,12 @@ static const struct cfg_key keys[] = {
 	ENUMKEY(SEC_FIREWALL, "Policy", struct cfg, fw_policy, fw_policies),
 	KEY(SEC_FIREWALL, "Allow", parse_allow, struct cfg, fw_allow),
 	KEY(SEC_FIREWALL, "KillSwitch", parse_bool, struct cfg, kill_switch),
+
+	KEY(SEC_WGPEER, "PublicKey", parse_pubkey, struct cfg_wg_peer, public_key),
+	KEY(SEC_WGPEER, "PresharedKeyFile", parse_path, struct cfg_wg_peer, psk_file),
+	KEY(SEC_WGPEER, "Endpoint", parse_endpoint, struct cfg_wg_peer, endpoint),
+	KEY(SEC_WGPEER, "AllowedIPs", parse_allowed_ips, struct cfg_wg_peer, allowed_ips),
+	KEY(SEC_WGPEER, "PersistentKeepalive", parse_keepalive, struct cfg_wg_peer, keepalive),
 };
 
 const char *const *cfg_known_keys(void)
@@ -604,6 +830,7 @@ struct parse_state {
 	struct cfg *c;
 	const char *file;
 	int section; /* enum section, or -1 */
+	ssize_t link; /* index of the last [Link] of this file, or -1: owner of a [WireGuardPeer] */
 };
 
 static int unknown_key(const struct parse_state *ps, const char *key, unsigned line,
@@ -653,6 +880,18 @@ static int open_section(struct parse_state *ps, const char *name, unsigned line,
 			return err_set(e, -ENOMEM, "adding [Link]");
 		l->loc = loc;
 		l->kind.v = -1;
+		ps->link = (ssize_t)ps->c->n_links - 1;
+	} else if (ps->section == SEC_WGPEER) {
+		/* A peer belongs to the [Link] before it; across files that
+		 * would depend on drop-in order, so it must be in the same file. */
+		if (ps->link < 0)
+			return err_cfg(e, ps->file, line,
+				       "[WireGuardPeer] must follow the Kind=wireguard [Link] it belongs to, in the same file");
+		struct cfg_link *l = &ps->c->links[ps->link];
+		struct cfg_wg_peer *p = array_append(&l->peers, &l->n_peers, sizeof(*p));
+		if (!p)
+			return err_set(e, -ENOMEM, "adding [WireGuardPeer]");
+		p->loc = loc;
 	} else if (ps->section == SEC_ROUTE) {
 		struct cfg_route *r = array_append(&ps->c->routes, &ps->c->n_routes, sizeof(*r));
 		if (!r)
@@ -681,6 +920,10 @@ static void *section_object(struct parse_state *ps)
 		return &ps->c->routes[ps->c->n_routes - 1];
 	case SEC_PUBLISH:
 		return &ps->c->publish[ps->c->n_publish - 1];
+	case SEC_WGPEER: {
+		struct cfg_link *l = &ps->c->links[ps->link];
+		return &l->peers[l->n_peers - 1];
+	}
 	default:
 		return ps->c;
 	}
@@ -734,9 +977,18 @@ void cfg_free(struct cfg *c)
 	}
 	free(c->sysctls.v);
 	for (size_t i = 0; i < c->n_links; i++) {
-		free(c->links[i].addrs.v);
-		free(c->links[i].gateways.v);
-		free(c->links[i].host_addrs.v);
+		struct cfg_link *l = &c->links[i];
+		free(l->addrs.v);
+		free(l->gateways.v);
+		free(l->host_addrs.v);
+		free(l->private_key_file.v);
+		free(l->user.v);
+		free(l->group.v);
+		for (size_t j = 0; j < l->n_peers; j++) {
+			free(l->peers[j].psk_file.v);
+			free(l->peers[j].allowed_ips.v);
+		}
+		free(l->peers);
 	}
 	free(c->links);
 	free(c->routes);
@@ -766,7 +1018,7 @@ static const char *remember_file(struct cfg *c, const char *file)
 
 int cfg_parse_text(struct cfg *c, const char *text, size_t len, const char *file, struct error *e)
 {
-	struct parse_state ps = { .c = c, .section = -1 };
+	struct parse_state ps = { .c = c, .section = -1, .link = -1 };
 
 	ps.file = remember_file(c, file);
 	if (!ps.file)

@@ -135,6 +135,34 @@ struct cfg_publish {
 	struct cfg_u32 idle_timeout; /* proxy: seconds without traffic before closing (0 = never) */
 };
 
+enum wg_impl {
+	WG_IMPL_AUTO,      /* kernel if the "wireguard" genetlink family resolves, else wireguard-go */
+	WG_IMPL_KERNEL,
+	WG_IMPL_USERSPACE, /* wireguard-go, driven over its UAPI socket */
+	_WG_IMPL_MAX,
+};
+
+#define CFG_KEY_LEN 32 /* WireGuard keys: Curve25519, 32 bytes */
+
+/* Endpoint=HOST:PORT of a [WireGuardPeer]: an IP literal, never a name. */
+struct cfg_endpoint {
+	struct cfg_addr addr; /* family 0: unset; prefixlen unused */
+	uint16_t port;
+	struct cfg_loc loc;
+};
+
+/* [WireGuardPeer]: belongs to the [Link] before it in the same file. Only
+ * the public key is held here; secrets stay in their files until `up`. */
+struct cfg_wg_peer {
+	struct cfg_loc loc; /* the [WireGuardPeer] header */
+	uint8_t public_key[CFG_KEY_LEN];
+	struct cfg_loc public_key_loc; /* line 0: not set */
+	struct cfg_str psk_file;       /* PresharedKeyFile= */
+	struct cfg_endpoint endpoint;
+	struct cfg_addr_list allowed_ips;
+	struct cfg_u32 keepalive; /* PersistentKeepalive= seconds, 0 = off */
+};
+
 struct cfg_link {
 	struct cfg_loc loc; /* the [Link] header */
 	struct cfg_enum kind; /* enum link_kind */
@@ -152,6 +180,17 @@ struct cfg_link {
 	struct cfg_bool wait_for_device;
 	struct cfg_bool masquerade; /* veth/bridge: NAT traffic out through the host */
 	struct cfg_bool tunnel;     /* the kill switch lets traffic out here (default: wireguard) */
+
+	/* Kind=wireguard */
+	struct cfg_str private_key_file;
+	struct cfg_u32 listen_port;  /* 0 with line 0: chosen at random */
+	struct cfg_u32 fwmark;
+	struct cfg_enum impl;        /* enum wg_impl */
+	struct cfg_wg_peer *peers;
+	size_t n_peers;
+	/* Kind=tun: owner of the persistent device (name or number) */
+	struct cfg_str user;
+	struct cfg_str group;
 };
 
 struct cfg_route {
@@ -247,6 +286,7 @@ const char *cfg_dir(const char *explicit_dir);
 const char *link_kind_to_string(enum link_kind k);
 const char *macvlan_mode_to_string(enum mv_mode m);
 const char *fw_proto_to_string(enum fw_proto p);
+const char *wg_impl_to_string(enum wg_impl i);
 
 /* True if some link of c has a host end (veth or bridge). */
 bool cfg_has_host_link(const struct cfg *c);

@@ -2,6 +2,7 @@
 /* Checks that need the whole config (required and conflicting keys, unique
  * names) and the defaults that are derived from other values. Nothing here
  * talks to the kernel. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -113,6 +114,161 @@ static int link_conflicts(const struct cfg_link *l, struct error *e)
 	return 0;
 }
 
+/* ---- Kind=wireguard and Kind=tun ----------------------------------------- */
+
+#define WG_HINT "see docs/VPN.md"
+
+static int vpn_err(struct error *e, const struct cfg_loc *loc, const char *fmt, ...) _printf_(3, 4);
+static int vpn_err(struct error *e, const struct cfg_loc *loc, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r = err_cfg(e, loc->file, loc->line, "%s", msg);
+	if (e)
+		e->hint = WG_HINT;
+	return r;
+}
+
+/* Keys of one kind used on another. */
+static int vpn_conflicts(const struct cfg_link *l, struct error *e)
+{
+	const char *kind = link_kind_to_string((enum link_kind)l->kind.v);
+	const struct {
+		const char *key;
+		const struct cfg_loc *loc;
+		enum link_kind needs;
+	} keys[] = {
+		{ "PrivateKeyFile", &l->private_key_file.loc, LINK_WIREGUARD },
+		{ "ListenPort", &l->listen_port.loc, LINK_WIREGUARD },
+		{ "FirewallMark", &l->fwmark.loc, LINK_WIREGUARD },
+		{ "Implementation", &l->impl.loc, LINK_WIREGUARD },
+		{ "User", &l->user.loc, LINK_TUN },
+		{ "Group", &l->group.loc, LINK_TUN },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		if (keys[i].loc->line && l->kind.v != (int)keys[i].needs)
+			return vpn_err(e, keys[i].loc, "%s= applies only to Kind=%s, not Kind=%s", keys[i].key,
+				       link_kind_to_string(keys[i].needs), kind);
+	if (l->n_peers && l->kind.v != LINK_WIREGUARD)
+		return vpn_err(e, &l->peers[0].loc,
+			       "[WireGuardPeer] belongs to the [Link] before it, which is Kind=%s, not Kind=wireguard",
+			       kind);
+	if (l->kind.v == LINK_WIREGUARD && !l->private_key_file.v)
+		return vpn_err(e, &l->kind.loc,
+			       "Kind=wireguard needs PrivateKeyFile= (a root-owned file of mode 0600 holding the key, as `wg genkey` writes it)");
+	return 0;
+}
+
+static bool host_bits_clear(const struct cfg_addr *a);
+
+static int check_allowed_ips(const struct cfg *c, const struct cfg_link *l, const struct cfg_wg_peer *p,
+			     struct error *e)
+{
+	char txt[64];
+
+	for (size_t i = 0; i < p->allowed_ips.n; i++) {
+		const struct cfg_addr *a = &p->allowed_ips.v[i];
+		if (!host_bits_clear(a))
+			return vpn_err(e, &a->loc, "AllowedIPs=%s has host bits set",
+				       cfg_addr_to_string(a, true, txt, sizeof(txt)));
+		if (a->family == AF_INET6 && !c->ipv6.v)
+			return vpn_err(e, &a->loc, "IPv6 AllowedIPs=%s, but [Namespace] IPv6=no",
+				       cfg_addr_to_string(a, true, txt, sizeof(txt)));
+		/* WireGuard routes a prefix to exactly one peer of a device. */
+		for (const struct cfg_wg_peer *q = l->peers; q <= p; q++)
+			for (size_t j = 0; j < (q == p ? i : q->allowed_ips.n); j++)
+				if (cfg_addr_equal(&q->allowed_ips.v[j], a))
+					return vpn_err(e, &a->loc, "AllowedIPs=%s is given twice on link '%s'",
+						       cfg_addr_to_string(a, true, txt, sizeof(txt)), l->name.v);
+	}
+	return 0;
+}
+
+static int validate_peers(const struct cfg *c, const struct cfg_link *l, struct error *e)
+{
+	for (size_t i = 0; i < l->n_peers; i++) {
+		const struct cfg_wg_peer *p = &l->peers[i];
+		int r;
+
+		if (!p->public_key_loc.line)
+			return vpn_err(e, &p->loc, "[WireGuardPeer] needs PublicKey=");
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(l->peers[j].public_key, p->public_key, CFG_KEY_LEN) == 0)
+				return vpn_err(e, &p->public_key_loc,
+					       "the same PublicKey= is used by an earlier [WireGuardPeer] (line %u)",
+					       l->peers[j].public_key_loc.line);
+		r = check_allowed_ips(c, l, p, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The default route of a family a tunnel link claims (AllowedIPs covers
+ * 0.0.0.0/0 or ::/0), or NULL. */
+static const struct cfg_addr *tunnel_default(const struct cfg_link *l, int family)
+{
+	for (size_t i = 0; i < l->n_peers; i++)
+		for (size_t j = 0; j < l->peers[i].allowed_ips.n; j++) {
+			const struct cfg_addr *a = &l->peers[i].allowed_ips.v[j];
+			if (a->family == family && a->prefixlen == 0)
+				return a;
+		}
+	return NULL;
+}
+
+/* A second default route of the same family and metric would replace the
+ * tunnel's (netnsctl adds routes with NLM_F_REPLACE) and send everything
+ * around the tunnel: refuse it rather than let the order decide. */
+static int check_vpn_defaults(const struct cfg *c, struct error *e)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	for (size_t f = 0; f < ELEMENTSOF(families); f++) {
+		const struct cfg_link *owner = NULL;
+		for (size_t i = 0; i < c->n_links; i++) {
+			const struct cfg_link *l = &c->links[i];
+			const struct cfg_addr *d = tunnel_default(l, families[f]);
+			if (!d)
+				continue;
+			if (owner)
+				return vpn_err(e, &d->loc, "links '%s' and '%s' both claim the default route (AllowedIPs=%s)",
+					       owner->name.v, l->name.v, families[f] == AF_INET ? "0.0.0.0/0" : "::/0");
+			owner = l;
+		}
+		for (size_t i = 0; owner && i < c->n_links; i++)
+			for (size_t j = 0; j < c->links[i].gateways.n; j++)
+				if (c->links[i].gateways.v[j].family == families[f])
+					return vpn_err(e, &c->links[i].gateways.v[j].loc,
+						       "Gateway= would replace the default route through the tunnel '%s' (its AllowedIPs cover %s); use a [Route] with a higher Metric= for a fallback",
+						       owner->name.v, families[f] == AF_INET ? "0.0.0.0/0" : "::/0");
+		for (size_t i = 0; owner && i < c->n_routes; i++) {
+			const struct cfg_route *rt = &c->routes[i];
+			if (rt->dst.family == families[f] && rt->dst.prefixlen == 0 && rt->metric.v == 0)
+				return vpn_err(e, &rt->dst.loc,
+					       "this default route would replace the one through the tunnel '%s'; give it a Metric= for a fallback",
+					       owner->name.v);
+		}
+	}
+	return 0;
+}
+
+static int validate_vpn(const struct cfg *c, struct error *e)
+{
+	for (size_t i = 0; i < c->n_links; i++) {
+		int r = validate_peers(c, &c->links[i], e);
+		if (r < 0)
+			return r;
+	}
+	return check_vpn_defaults(c, e);
+}
+
 static int check_gateways(const struct cfg_link *l, struct error *e)
 {
 	for (size_t i = 0; i < l->gateways.n; i++) {
@@ -151,6 +307,9 @@ static int validate_link(struct cfg *c, struct cfg_link *l, size_t index, struct
 		return link_err(e, &l->kind.loc, "Kind=bridge needs Bridge= (an existing bridge on the host)%s%s", "",
 				"");
 	r = link_conflicts(l, e);
+	if (r < 0)
+		return r;
+	r = vpn_conflicts(l, e);
 	if (r < 0)
 		return r;
 	if (l->mtu.loc.line && (l->mtu.v < 68 || l->mtu.v > 65535)) {
@@ -351,6 +510,9 @@ int cfg_validate(struct cfg *c, struct error *e)
 		if (r < 0)
 			return r;
 	}
+	r = validate_vpn(c, e);
+	if (r < 0)
+		return r;
 	if (c->dns_loc.line && c->nameservers.n == 0)
 		return err_cfg(e, c->dns_loc.file, c->dns_loc.line, "[DNS] needs at least one Nameserver=");
 	if (c->dns_loc.line && !c->dns_leak_guard.loc.line)
