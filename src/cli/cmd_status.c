@@ -9,6 +9,7 @@
 #include <limits.h>
 
 #include "cli.h"
+#include "netns.h"
 #include "nft.h"
 #include "human.h"
 #include "ps.h"
@@ -364,18 +365,19 @@ static void print_human(const struct ns_info *i, struct sd_query *q)
 
 static int status_all(struct cli *cli, const struct cmd_flags *fl, struct sd_query *q)
 {
-	struct ns_info *v = NULL;
+	char **names = NULL;
 	struct error e = { 0 };
 	size_t n = 0;
 
-	if (ns_info_list(cli->config_dir, &v, &n, &e) < 0)
+	/* One pass: each namespace is read once, with detail. */
+	if (ns_info_names(cli->config_dir, &names, &n, &e) < 0)
 		return cli_error(&e);
 	if (fl->json)
 		printf("[");
 	for (size_t k = 0; k < n; k++) {
 		struct ns_info full;
 		struct error fe = { 0 };
-		if (ns_info_read(cli->config_dir, v[k].name, true, &full, &fe) < 0) {
+		if (ns_info_read(cli->config_dir, names[k], true, &full, &fe) < 0) {
 			cli_error(&fe);
 			continue;
 		}
@@ -393,7 +395,7 @@ static int status_all(struct cli *cli, const struct cmd_flags *fl, struct sd_que
 	}
 	if (fl->json)
 		printf("]\n");
-	ns_info_list_free(v, n);
+	strv_free(names, n);
 	return 0;
 }
 

@@ -93,29 +93,29 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* Names from /run/netns and from DIR/ *.conf, merged without duplicates. */
-static int all_names(const char *cfg_dir, char ***ret, size_t *ret_n, struct error *e)
+int ns_info_names(const char *cfg_dir, char ***ret, size_t *ret_n, struct error *e)
 {
 	char **v = NULL;
-	size_t n = 0;
+	size_t n = 0, n_live;
 	DIR *d;
 	int r = ns_list(&v, &n, e);
 
 	if (r < 0)
 		return r;
+	n_live = n; /* sorted by ns_list: searched with bsearch below */
 	d = opendir(cfg_dir);
 	for (struct dirent *de; d && (de = readdir(d));) {
 		size_t len = strlen(de->d_name);
 		char name[NS_NAME_MAX + 8];
-		bool dup = false;
+		const char *key = name;
 		if (len <= 5 || len > NS_NAME_MAX + 5 || !STREQ(de->d_name + len - 5, ".conf"))
 			continue;
 		memcpy(name, de->d_name, len - 5);
 		name[len - 5] = '\0';
 		if (!ns_name_valid(name))
 			continue;
-		for (size_t k = 0; k < n && !dup; k++)
-			dup = STREQ(v[k], name);
-		if (dup)
+		/* Config names are unique among themselves (one file each). */
+		if (n_live && bsearch(&key, v, n_live, sizeof(*v), cmp_name))
 			continue;
 		char **slot = array_append(&v, &n, sizeof(*slot));
 		if (!slot || !(*slot = strdup(name))) {
@@ -142,7 +142,7 @@ int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struc
 	char **names = NULL;
 	size_t n = 0;
 	struct ns_info *v;
-	int r = all_names(cfg_dir, &names, &n, e);
+	int r = ns_info_names(cfg_dir, &names, &n, e);
 
 
 	if (r < 0)

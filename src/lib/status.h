@@ -37,6 +37,10 @@ int ns_info_read(const char *cfg_dir, const char *name, bool detail, struct ns_i
 		 struct error *e);
 void ns_info_free(struct ns_info *i);
 
+/* Names of every namespace that exists or is configured, sorted; free with
+ * strv_free (netns.h). */
+int ns_info_names(const char *cfg_dir, char ***ret, size_t *ret_n, struct error *e);
+
 /* Every namespace that exists or is configured, sorted by name. */
 int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struct error *e);
 void ns_info_list_free(struct ns_info *v, size_t n);
