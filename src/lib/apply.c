@@ -137,12 +137,27 @@ static void ctx_release(struct apply_ctx *ctx)
 
 /* Namespace-wide sysctls. IPv6 first, since `default` only reaches devices
  * that appear afterwards; user Sysctl= last, since they may name links. */
+/* A namespace made a moment ago has the kernel's defaults for IPv6
+ * (enabled) unless the host asks new namespaces to copy its own settings.
+ * Checking that once here is cheaper than opening the sysctls inside, which
+ * gets slower with every namespace that exists. */
+static bool fresh_ns_has_default_ipv6(void)
+{
+	char v[16];
+	return sysctl_read("net.core.devconf_inherit_init_net", v, sizeof(v), NULL) == 0 && STREQ(v, "0");
+}
+
 static int ns_sysctls(struct apply_ctx *ctx, bool user, struct error *e)
 {
 	static const char *const v6keys[] = { "net.ipv6.conf.all.disable_ipv6",
 					       "net.ipv6.conf.default.disable_ipv6" };
-	int saved = -1, r = ns_enter(ctx->ns_fd, &saved, e);
+	int saved = -1, r;
 
+	if (user && ctx->c->sysctls.n == 0)
+		return 0;
+	if (!user && ctx->created && ctx->c->ipv6.v && fresh_ns_has_default_ipv6())
+		return 0;
+	r = ns_enter(ctx->ns_fd, &saved, e);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; r == 0 && i < (user ? ctx->c->sysctls.n : ELEMENTSOF(v6keys)); i++) {
@@ -261,6 +276,7 @@ static int open_or_create(struct apply_ctx *ctx, bool *created, struct error *e)
 		return err_set(e, r, "creating namespace '%s'", name);
 	}
 	*created = true;
+	ctx->created = true;
 	return undo_push(ctx, &(struct undo){ .kind = U_NETNS }, e);
 }
 
@@ -280,7 +296,8 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 	r = nl_open_in(&ctx->ns, NETLINK_ROUTE, ctx->ns_fd, e);
 	if (r < 0)
 		return r;
-	r = live_read(&ctx->ns, LIVE_ALL, &ctx->live, e);
+	/* A namespace made by this run holds only a down lo: nothing to read. */
+	r = ctx->created ? 0 : live_read(&ctx->ns, LIVE_ALL, &ctx->live, e);
 	if (r < 0)
 		return r;
 	/* Removing what the config no longer has comes last: it is the one
@@ -465,6 +482,32 @@ static int down_records(struct apply_ctx *ctx, struct error *e)
 	return first;
 }
 
+/* A runtime's namespace (CNI) outlives the attachment: what `up` made
+ * inside it, which would otherwise die with a namespace netnsctl deletes,
+ * is removed here. Links carry our marker (veth ends went with their host
+ * end); the firewall table inside is this attachment's own. */
+static int external_inside_down(struct apply_ctx *ctx, struct error *e)
+{
+	struct live live;
+	char alias[128];
+	int r, first = 0;
+
+	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", ctx->c->name);
+	r = live_read(&ctx->ns, LIVE_LINKS, &live, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < live.n_links; i++) {
+		if (!STREQ(live.links[i].alias, alias))
+			continue;
+		r = link_delete(&ctx->ns, live.links[i].name, first ? NULL : e);
+		if (r < 0 && !first)
+			first = r;
+	}
+	live_free(&live);
+	r = nft_table_delete(ctx->ns_fd, "inet", NFT_TABLE, first ? NULL : e);
+	return first ? first : r;
+}
+
 int apply_down(const char *name, bool force, struct error *e)
 {
 	_cleanup_cfg_ struct cfg *fake = cfg_new();
@@ -512,6 +555,8 @@ int apply_down(const char *name, bool force, struct error *e)
 	if (ctx.ns_fd >= 0 && (r = nl_open_in(&ctx.ns, NETLINK_ROUTE, ctx.ns_fd, e)) < 0)
 		goto out;
 	r = down_records(&ctx, e);
+	if (r == 0 && external && ctx.ns_fd >= 0)
+		r = external_inside_down(&ctx, e);
 	if (r == 0 && !external)
 		r = ns_delete(name, e);
 	if (r == 0)

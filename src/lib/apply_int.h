@@ -55,7 +55,8 @@ struct apply_ctx {
 	struct undo *undo;
 	size_t n_undo;
 	unsigned changes;
-	bool fresh; /* no namespace at the start: failure removes the record too */
+	bool fresh;   /* no record at the start: failure removes the record too */
+	bool created; /* this run created the namespace (not for external ones) */
 };
 
 int undo_push(struct apply_ctx *ctx, const struct undo *u, struct error *e);

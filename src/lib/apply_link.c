@@ -236,6 +236,13 @@ static int check_kind(struct apply_ctx *ctx, const struct cfg_link *l, const str
 	case LINK_MACVLAN:
 		ok = STREQ(ll->kind, "macvlan");
 		break;
+	case LINK_WIREGUARD:
+		/* wireguard-go's device is a TUN; the kernel's is "wireguard". */
+		ok = STREQ(ll->kind, "wireguard") || STREQ(ll->kind, "tun");
+		break;
+	case LINK_TUN:
+		ok = STREQ(ll->kind, "tun");
+		break;
 	default:
 		ok = STREQ(ll->kind, "veth") && strncmp(ll->alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) != 0;
 		break;
@@ -402,6 +409,10 @@ static int apply_one(struct apply_ctx *ctx, const struct cfg_link *l, struct err
 	if (existing) {
 		r = check_kind(ctx, l, existing, e);
 		if (r < 0)
+			return r;
+		/* A live tunnel keeps its device; only its peers and keys are
+		 * brought in line with the config. */
+		if (l->kind.v == LINK_WIREGUARD && (r = vpn_update(ctx, l, existing, e)) < 0)
 			return r;
 		ll = *existing;
 	} else {

@@ -114,8 +114,10 @@ int routes_apply(struct apply_ctx *ctx, struct error *e)
 	int r;
 
 	/* Link and address changes above may have made the kernel drop
-	 * routes, so look again. */
-	r = live_read(&ctx->ns, LIVE_ROUTES, &fresh, e);
+	 * routes, so look again; a namespace made by this run has no routes
+	 * of ours to find. */
+	memset(&fresh, 0, sizeof(fresh));
+	r = ctx->created ? 0 : live_read(&ctx->ns, LIVE_ROUTES, &fresh, e);
 	if (r < 0)
 		return r;
 	free(ctx->live.routes);
