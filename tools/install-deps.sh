@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libmnl-dev libsystemd-dev libnftables-dev libca
 libjansson-dev iproute2 iputils-ping nftables iptables socat python3 jq util-linux procps
 curl nginx clang libclang-rt-14-dev scdoc bash-completion \
 podman runc busybox containernetworking-plugins wireguard-go wireguard-tools \
-debhelper devscripts lintian dpkg-dev man-db"
+debhelper devscripts lintian dpkg-dev man-db iperf3"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -5,7 +5,9 @@
 #include <net/if.h>
 #include <stdio.h>
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 
 #include "apply_int.h"
 #include "netns.h"
@@ -424,16 +426,30 @@ int process_stop(const struct state_rec *rec, struct error *e)
 		stat[0] = '\0';
 	fclose(f);
 	/* comm is in parentheses and may contain spaces; fields follow the last ')'. */
-	char *open = strchr(stat, '('), *close = strrchr(stat, ')');
-	if (open && close && close > open) {
-		snprintf(comm, sizeof(comm), "%.*s", (int)(close - open - 1), open + 1);
-		sscanf(close + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+	char *lp = strchr(stat, '('), *rp = strrchr(stat, ')');
+	if (lp && rp && rp > lp) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)(rp - lp - 1), lp + 1);
+		sscanf(rp + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
 		       &start);
 	}
 	if (!STREQ(comm, rec->f[1]) || (rec->f[2][0] && start != strtoull(rec->f[2], NULL, 10)))
 		return 0; /* the pid was reused: not ours to kill */
-	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-		return err_set(e, -errno, "stopping %s (pid %d)", comm, (int)pid);
+	/* A pidfd, opened before the signal, lets us wait for exactly this
+	 * process to end, so that `down` returns only once its sockets are
+	 * gone. */
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
+		int r = -errno;
+		if (pfd >= 0)
+			close(pfd);
+		return err_set(e, r, "stopping %s (pid %d)", comm, (int)pid);
+	}
+	if (pfd >= 0) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		if (poll(&p, 1, 3000) == 0)
+			kill(pid, SIGKILL);
+		close(pfd);
+	}
 	return 0;
 }
 

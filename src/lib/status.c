@@ -193,7 +193,8 @@ static const char *link_kind_live(const struct ns_info *i, const struct live_lin
 {
 	if (l->flags & IFF_LOOPBACK)
 		return "loopback";
-	if (strncmp(l->alias, "netnsctl:", 9) == 0)
+	/* Only a moved device carries the two-part marker netnsctl:NS:ORIG. */
+	if (strncmp(l->alias, "netnsctl:", 9) == 0 && strchr(l->alias + 9, ':'))
 		return "physical";
 	if (i->cfg)
 		for (size_t k = 0; k < i->cfg->n_links; k++)

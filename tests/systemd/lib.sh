@@ -46,7 +46,11 @@ sd_boot() {
 	chmod 0755 "$SD_STAGE"
 	install -Dm0755 "$NETNSCTL" "$SD_STAGE$sbindir/netnsctl"
 	install -Dm0755 "$NETNSCTL_GENERATOR" "$SD_STAGE$SD_GENDIR/netnsctl-generator"
-	install -Dm0644 "$ROOT/units/netns@.service" "$SD_STAGE$SD_UNITDIR/netns@.service"
+	local u
+	for u in "$ROOT"/units/*.service "$ROOT"/units/*.socket; do
+		[ -f "$u" ] || continue
+		install -Dm0644 "$u" "$SD_STAGE$SD_UNITDIR/$(basename "$u")"
+	done
 	install -dm0755 "$SD_STAGE/etc/netnsctl" "$SD_STAGE/etc/netns"
 	# shellcheck disable=SC2034 # read by box.sh
 	BOX_REMOVE="/usr/sbin/netnsctl /usr/local/sbin/netnsctl /etc/netnsctl /etc/netns"
