@@ -169,23 +169,40 @@ static int check_quotable(const char *s, const struct cfg_loc *loc, struct error
 
 /* ---- the host part ------------------------------------------------------------------------ */
 
+/* The link's global addresses of family, "a, b", or NULL if none (or
+ * out of memory: the caller's fw_line fails the same way). */
+static char *addr_list(const struct cfg_link *l, int family)
+{
+	char *list = NULL, a[64];
+	size_t size = 0;
+	FILE *f = open_memstream(&list, &size);
+	bool any = false;
+
+	if (!f)
+		return NULL;
+	for (size_t k = 0; k < l->addrs.n; k++) {
+		const struct cfg_addr *x = &l->addrs.v[k];
+		if (x->family != family || !addr_global(x))
+			continue;
+		fprintf(f, "%s%s", any ? ", " : "", cfg_addr_to_string(x, false, a, sizeof(a)));
+		any = true;
+	}
+	if (fclose(f) != 0 || !any) {
+		free(list);
+		return NULL;
+	}
+	return list;
+}
+
 static int render_masq_link(const struct cfg *c, const struct cfg_link *l, struct fw_batch *b, struct error *e)
 {
-	const struct cfg_loc *loc = &l->masquerade.loc;
+	const struct cfg_loc *loc = l->masquerade.loc.line ? &l->masquerade.loc : &l->loc;
 	char where[80];
 	int n = 0;
 
 	for (int f = 0; f < 2; f++) {
-		int family = f ? AF_INET6 : AF_INET;
-		char list[2048] = "", a[64];
-		for (size_t k = 0; k < l->addrs.n; k++) {
-			const struct cfg_addr *x = &l->addrs.v[k];
-			if (x->family != family || !addr_global(x) || strlen(list) + 70 > sizeof(list))
-				continue;
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", list[0] ? ", " : "",
-				 cfg_addr_to_string(x, false, a, sizeof(a)));
-		}
-		if (!list[0])
+		_cleanup_free_ char *list = addr_list(l, f ? AF_INET6 : AF_INET);
+		if (!list)
 			continue;
 		n++;
 		if (fw_line(b, loc, "add rule " T " post-%s %s saddr { %s } oifname != \"%s\" counter masquerade comment \"Masquerade=yes %s\"",
@@ -193,8 +210,7 @@ static int render_masq_link(const struct cfg *c, const struct cfg_link *l, struc
 			return -ENOMEM;
 	}
 	if (n == 0)
-		return err_cfg(e, (loc->line ? loc : &l->loc)->file, (loc->line ? loc : &l->loc)->line,
-			       "Masquerade=yes, but link '%s' has no Address= to masquerade", l->name.v);
+		return err_cfg(e, loc->file, loc->line, "Masquerade=yes, but link '%s' has no Address= to masquerade", l->name.v);
 	return 0;
 }
 
@@ -213,27 +229,32 @@ static const char *ports_text(const struct cfg_ports *p, char *buf, size_t size)
 static int dnat_target(const struct cfg_publish *p, int family, const struct cfg_addr *to, char **ret)
 {
 	const char *proto = p->proto.v == FW_UDP ? "udp" : "tcp";
-	char a[64], *s = NULL;
 	bool v6 = family == AF_INET6;
+	size_t size = 0;
+	char a[64];
+	FILE *f;
 
 	cfg_addr_to_string(to, false, a, sizeof(a));
-	if (p->port.lo == p->host_port.lo)
-		return asprintf(ret, "%s", a) < 0 ? -ENOMEM : 0;
-	if (p->port.hi == p->port.lo)
-		return asprintf(ret, v6 ? "[%s]:%u" : "%s:%u", a, p->port.lo) < 0 ? -ENOMEM : 0;
-	if (asprintf(&s, v6 ? "[%s] : %s dport map {" : "%s : %s dport map {", a, proto) < 0)
+	*ret = NULL;
+	f = open_memstream(ret, &size);
+	if (!f)
 		return -ENOMEM;
-	for (unsigned k = 0; k <= (unsigned)(p->host_port.hi - p->host_port.lo); k++) {
-		char *n = NULL;
-		if (asprintf(&n, "%s%s %u : %u", s, k ? "," : "", p->host_port.lo + k, p->port.lo + k) < 0) {
-			free(s);
-			return -ENOMEM;
-		}
-		free(s);
-		s = n;
+	if (p->port.lo == p->host_port.lo)
+		fprintf(f, "%s", a);
+	else if (p->port.hi == p->port.lo)
+		fprintf(f, v6 ? "[%s]:%u" : "%s:%u", a, p->port.lo);
+	else {
+		fprintf(f, v6 ? "[%s] : %s dport map {" : "%s : %s dport map {", a, proto);
+		for (unsigned k = 0; k <= (unsigned)(p->host_port.hi - p->host_port.lo); k++)
+			fprintf(f, "%s %u : %u", k ? "," : "", p->host_port.lo + k, p->port.lo + k);
+		fprintf(f, " }");
 	}
-	*ret = s;
-	return asprintf(ret, "%s }", s) < 0 ? (free(s), -ENOMEM) : (free(s), 0);
+	if (fclose(f) != 0) {
+		free(*ret);
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* The claim of every published host port, one element per port, so that
@@ -241,24 +262,22 @@ static int dnat_target(const struct cfg_publish *p, int family, const struct cfg
 static int render_claims(const struct cfg *c, const struct cfg_publish *p, int family, struct fw_batch *b)
 {
 	const char *proto = p->proto.v == FW_UDP ? "udp" : "tcp";
-	char addr[64] = "", *list = NULL;
-	int r = 0;
+	_cleanup_free_ char *list = NULL;
+	char addr[64] = "";
+	size_t size = 0;
+	FILE *f = open_memstream(&list, &size);
 
+	if (!f)
+		return -ENOMEM;
 	if (p->host_addr.family)
 		cfg_addr_to_string(&p->host_addr, false, addr, sizeof(addr));
 	else
 		strscpy(addr, sizeof(addr), family == AF_INET ? "0.0.0.0" : "::");
-	for (unsigned k = p->host_port.lo; k <= p->host_port.hi && r == 0; k++) {
-		char *n = NULL;
-		r = asprintf(&n, "%s%s%s . %s . %u comment \"ns=%s\"", list ? list : "", list ? ", " : "", addr,
-			     proto, k, c->name) < 0 ? -ENOMEM : 0;
-		free(list);
-		list = n;
-	}
-	if (r == 0)
-		r = fw_line(b, &p->host_port.loc, "create element " T " published%d { %s }", family == AF_INET ? 4 : 6, list);
-	free(list);
-	return r;
+	for (unsigned k = p->host_port.lo; k <= p->host_port.hi; k++)
+		fprintf(f, "%s%s . %s . %u comment \"ns=%s\"", k > p->host_port.lo ? ", " : "", addr, proto, k, c->name);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	return fw_line(b, &p->host_port.loc, "create element " T " published%d { %s }", family == AF_INET ? 4 : 6, list);
 }
 
 static int render_publish_family(const struct cfg *c, const struct cfg_publish *p, int family,
@@ -720,13 +739,15 @@ out:
 	return r;
 }
 
-/* The shared objects, created by whichever namespace comes first; `add`
- * leaves existing ones alone. The restore chain is made here too, so that
- * it keeps its place in listings however often parts come and go. */
+/* The shared objects, created by whichever namespace comes first. `add`
+ * leaves existing ones alone, and for a table without attributes and for
+ * sets that costs nothing; re-adding an existing chain, or a table with a
+ * comment, is an update the kernel frees only after an RCU grace period,
+ * which the closing socket then waits for (10-18 ms). So no comments here,
+ * and the restore chain only when there is something to register. */
 static int host_header(struct fw_batch *b, bool sets)
 {
-	if (fw_line(b, NULL, "add table " T " { comment \"netnsctl: NAT and published ports of network namespaces\"; }") < 0 ||
-	    fw_line(b, NULL, "add chain " T " " NFT_RESTORE_CHAIN " { comment \"host sysctls netnsctl changed: put back when the last namespace goes\"; }") < 0)
+	if (fw_line(b, NULL, "add table " T) < 0)
 		return -ENOMEM;
 	if (sets && (fw_line(b, NULL, "add set " T " published4 { type ipv4_addr . inet_proto . inet_service; }") < 0 ||
 		     fw_line(b, NULL, "add set " T " published6 { type ipv6_addr . inet_proto . inet_service; }") < 0))
@@ -738,9 +759,14 @@ static int host_header(struct fw_batch *b, bool sets)
  * that claims them: the last namespace to leave puts them back. */
 static int host_registry(const struct fw_plan *p, struct fw_batch *b)
 {
+	bool any = false;
+
 	for (size_t i = 0; i < p->n; i++) {
 		if (!p->v[i].change || !p->v[i].shared)
 			continue;
+		if (!any && fw_line(b, NULL, "add chain " T " " NFT_RESTORE_CHAIN " { comment \"host sysctls netnsctl changed: put back when the last namespace goes\"; }") < 0)
+			return -ENOMEM;
+		any = true;
 		if (fw_line(b, NULL, "add rule " T " " NFT_RESTORE_CHAIN " counter comment \"%s=%s\"", p->v[i].key, p->v[i].old) < 0)
 			return -ENOMEM;
 	}
@@ -822,7 +848,9 @@ static int host_batch(const struct apply_ctx *ctx, const struct nft_table_info *
 		r = 0; /* nothing to do */
 		goto out;
 	}
-	if (host_header(b, publishes_nat(ctx->c)) < 0)
+	/* The registry first: the restore chain then precedes the chains of
+	 * the namespace that made it, whatever comes and goes later. */
+	if (host_header(b, publishes_nat(ctx->c)) < 0 || batch_append(b, &reg) < 0)
 		goto out;
 	if (!unchanged) {
 		for (const char *l = removal; l && *l;) {
@@ -835,7 +863,7 @@ static int host_batch(const struct apply_ctx *ctx, const struct nft_table_info *
 		if (batch_append(b, nb) < 0 || (t && !(*ret_undo = part_text(t, name))))
 			goto out;
 	}
-	r = batch_append(b, &reg);
+	r = 0;
 out:
 	fw_batch_free(&reg);
 	return r;

@@ -324,39 +324,61 @@ static int parse_set_line(struct nft_table_info *t, const char *l, int *in)
 	return parse_elems(set, l);
 }
 
+/* A line at table level: the table's comment, or the start of a block. */
+static int parse_top(struct nft_table_info *t, const char *raw, const char *l, int *in)
+{
+	if (strncmp(l, "comment ", 8) == 0) {
+		quoted_value(l, t->comment, sizeof(t->comment));
+	} else if (strncmp(l, "chain ", 6) == 0) {
+		struct nft_chain_info *c = array_append(&t->chains, &t->n_chains, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(l + 6, " {"), l + 6);
+		*in = IN_CHAIN;
+		return append_text(&c->block, raw);
+	} else if (strncmp(l, "counter ", 8) == 0) {
+		struct nft_counter_info *k = array_append(&t->counters, &t->n_counters, sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		snprintf(k->name, sizeof(k->name), "%.*s", (int)strcspn(l + 8, " {"), l + 8);
+		*in = IN_COUNTER;
+	} else if (strncmp(l, "set ", 4) == 0) {
+		struct nft_set_info *set = array_append(&t->sets, &t->n_sets, sizeof(*set));
+		if (!set)
+			return -ENOMEM;
+		snprintf(set->name, sizeof(set->name), "%.*s", (int)strcspn(l + 4, " {"), l + 4);
+		*in = IN_SET;
+	} else if (strlen(l) > 2 && STREQ(l + strlen(l) - 2, " {") && strncmp(l, "table ", 6) != 0) {
+		*in = IN_OTHER; /* maps, flowtables, ...: not ours */
+	}
+	return 0;
+}
+
+/* A line inside a chain: its comment, its type, or a rule. */
+static int parse_chain_line(struct nft_chain_info *c, const char *raw, const char *l)
+{
+	struct nft_rule_info *r;
+
+	if (append_text(&c->block, raw) < 0)
+		return -ENOMEM;
+	if (strncmp(l, "comment ", 8) == 0)
+		quoted_value(l, c->comment, sizeof(c->comment));
+	else if (strncmp(l, "type ", 5) == 0)
+		snprintf(c->spec, sizeof(c->spec), "%s", l);
+	else if (*l) {
+		r = array_append(&c->rules, &c->n_rules, sizeof(*r));
+		return r ? rule_parse(l, r) : -ENOMEM;
+	}
+	return 0;
+}
+
 static int parse_line(struct nft_table_info *t, const char *raw, int *in)
 {
 	const char *l = raw + strspn(raw, "\t ");
 	struct nft_chain_info *c = t->n_chains ? &t->chains[t->n_chains - 1] : NULL;
 
-	if (*in == IN_NONE) {
-		if (strncmp(l, "comment ", 8) == 0)
-			quoted_value(l, t->comment, sizeof(t->comment));
-		if (strncmp(l, "chain ", 6) == 0) {
-			c = array_append(&t->chains, &t->n_chains, sizeof(*c));
-			if (!c)
-				return -ENOMEM;
-			snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(l + 6, " {"), l + 6);
-			*in = IN_CHAIN;
-			return append_text(&c->block, raw);
-		}
-		if (strncmp(l, "counter ", 8) == 0) {
-			struct nft_counter_info *k = array_append(&t->counters, &t->n_counters, sizeof(*k));
-			if (!k)
-				return -ENOMEM;
-			snprintf(k->name, sizeof(k->name), "%.*s", (int)strcspn(l + 8, " {"), l + 8);
-			*in = IN_COUNTER;
-		} else if (strncmp(l, "set ", 4) == 0) {
-			struct nft_set_info *set = array_append(&t->sets, &t->n_sets, sizeof(*set));
-			if (!set)
-				return -ENOMEM;
-			snprintf(set->name, sizeof(set->name), "%.*s", (int)strcspn(l + 4, " {"), l + 4);
-			*in = IN_SET;
-		} else if (strlen(l) > 2 && STREQ(l + strlen(l) - 2, " {") && strncmp(l, "table ", 6) != 0) {
-			*in = IN_OTHER;
-		}
-		return 0;
-	}
+	if (*in == IN_NONE)
+		return parse_top(t, raw, l, in);
 	if (*in == IN_SET || *in == IN_ELEMS) {
 		if (*in == IN_SET && STREQ(l, "}")) {
 			*in = IN_NONE;
@@ -369,27 +391,10 @@ static int parse_line(struct nft_table_info *t, const char *raw, int *in)
 		*in = IN_NONE;
 		return was == IN_CHAIN ? append_text(&c->block, raw) : 0;
 	}
-	if (*in == IN_COUNTER) {
-		struct nft_counter_info *k = &t->counters[t->n_counters - 1];
-		sscanf(l, "packets %" SCNu64 " bytes %" SCNu64, &k->packets, &k->bytes);
-		return 0;
-	}
-	if (*in != IN_CHAIN)
-		return 0;
-	if (append_text(&c->block, raw) < 0)
-		return -ENOMEM;
-	if (strncmp(l, "comment ", 8) == 0) {
-		quoted_value(l, c->comment, sizeof(c->comment));
-		return 0;
-	}
-	if (strncmp(l, "type ", 5) == 0) {
-		snprintf(c->spec, sizeof(c->spec), "%s", l);
-		return 0;
-	}
-	if (*l == '\0')
-		return 0;
-	struct nft_rule_info *r = array_append(&c->rules, &c->n_rules, sizeof(*r));
-	return r ? rule_parse(l, r) : -ENOMEM;
+	if (*in == IN_COUNTER)
+		sscanf(l, "packets %" SCNu64 " bytes %" SCNu64, &t->counters[t->n_counters - 1].packets,
+		       &t->counters[t->n_counters - 1].bytes);
+	return *in == IN_CHAIN ? parse_chain_line(c, raw, l) : 0;
 }
 
 int nft_table_parse(const char *text, struct nft_table_info *ret)
@@ -452,7 +457,7 @@ const char *nft_comment_hash(const char *comment, char *buf, size_t size)
 {
 	const char *h = strstr(comment, "hash=");
 
-	snprintf(buf, size, "%.*s", h ? (int)strcspn(h + 5, " ") : 0, h ? h + 5 : "");
+	snprintf(buf, size, "%.*s", h ? (int)strcspn(h + 5, " \"\n") : 0, h ? h + 5 : "");
 	return buf;
 }
 

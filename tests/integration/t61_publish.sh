@@ -48,6 +48,14 @@ listen() {
 }
 # ask NETNS ADDRESS...: what a TCP service says (socat address syntax).
 ask() { local ns=$1; shift; nsenter --net="/run/netns/$ns" socat -T3 - "$@" </dev/null 2>/dev/null; }
+# udp_ask NETNS ADDRESS: the answer to one datagram, three tries.
+udp_ask() {
+	local out
+	for _ in 1 2 3; do
+		out=$(echo q | nsenter --net="/run/netns/$1" socat -t1 -T1 - "$2" 2>/dev/null) && [ -n "$out" ] && break
+	done
+	echo "$out"
+}
 V6='(2001:db8:61::2|2001:0db8:0061:0000:0000:0000:0000:0002)'
 
 setup_world
@@ -107,7 +115,7 @@ check "service udp/53 listens inside" listen "$PN" -u 53 socat UDP4-RECVFROM:53,
 is "$(ask "$UP" TCP4:203.0.113.1:8080)" "port80 203.0.113.2" \
 	"upstream -> 203.0.113.1:8080 reaches the service, which sees the peer's own address"
 like "$(ask "$UP" 'TCP6:[2001:db8:61::1]:8080')" "^port80 \[$V6\]\$" "IPv6: upstream -> [2001:db8:61::1]:8080 reaches it too"
-is "$(echo q | nsenter --net="/run/netns/$UP" socat -t3 -T3 - UDP4:203.0.113.1:5353 2>/dev/null)" "udp53" \
+is "$(udp_ask "$UP" UDP4:203.0.113.1:5353)" "udp53" \
 	"UDP: upstream -> 203.0.113.1:5353 reaches udp/53 inside"
 is "$(ask "$UP" TCP4:203.0.113.1:9001)" "port9101" "a moved range maps port by port (9001 -> 9101)"
 check_fails "HostAddress=127.0.0.1: port 8443 is not reachable from outside" ask "$UP" TCP4:203.0.113.1:8443

@@ -16,7 +16,8 @@
 #
 # Proves: with the tunnel up, traffic flows through it (and the upstream
 # counters see it: the oracle works), while a socket bound to eth0 is
-# refused; with the tunnel link down, and then removed, connection
+# refused, while a connection that came in through eth0 (a published port)
+# gets its replies; with the tunnel link down, and then removed, connection
 # attempts to upstream fail for TCP over IPv4 and IPv6 and for UDP 53 over
 # IPv4 and IPv6, the namespace's killswitch_dropped counter goes up, and
 # upstream counts 0 new packets; loopback inside keeps working; down
@@ -44,10 +45,21 @@ listen() {
 probe() { nsenter --net="/run/netns/$UP" nft list counter inet probe "$1" | awk '/packets/ { print $2 }'; }
 probes() { echo "$(probe tcp4) $(probe tcp6) $(probe udp4) $(probe udp6)"; }
 dropped() { inns k nft list counter inet netnsctl killswitch_dropped | awk '/packets/ { print $2 }'; }
-tcp4() { nsenter --net="/run/netns/$K" socat -T2 - "TCP4:203.0.113.2:7000,connect-timeout=1${1:-}" </dev/null 2>/dev/null; }
-tcp6() { nsenter --net="/run/netns/$K" socat -T2 - "TCP6:[2001:db8:63::2]:7000,connect-timeout=1" </dev/null 2>/dev/null; }
-udp4() { echo q | nsenter --net="/run/netns/$K" socat -t2 -T2 - UDP4:203.0.113.2:53 2>/dev/null; }
-udp6() { echo q | nsenter --net="/run/netns/$K" socat -t2 -T2 - 'UDP6:[2001:db8:63::2]:53' 2>/dev/null; }
+# Clients inside. A refused packet fails at once (EPERM); the timeouts only
+# matter for the first packets over a new IPv6 link, which are sometimes
+# lost (TCP sends a SYN again after 1 s; UDP gets three tries).
+tcp4() { nsenter --net="/run/netns/$K" socat -T2 - "TCP4:203.0.113.2:7000,connect-timeout=4${1:-}" </dev/null 2>/dev/null; }
+tcp6() { nsenter --net="/run/netns/$K" socat -T2 - "TCP6:[2001:db8:63::2]:7000,connect-timeout=4" </dev/null 2>/dev/null; }
+udp_ask() {
+	local out
+	for _ in 1 2 3; do
+		out=$(echo q | nsenter --net="/run/netns/$K" socat -t1 -T1 - "$1" 2>/dev/null) && [ -n "$out" ] && break
+	done
+	echo "$out"
+	[ -n "$out" ]
+}
+udp4() { udp_ask UDP4:203.0.113.2:53; }
+udp6() { udp_ask 'UDP6:[2001:db8:63::2]:53'; }
 
 setup_world
 hostx sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
@@ -115,6 +127,11 @@ Destination=::/0
 Gateway=fd63::1
 Metric=2000
 
+[Publish]
+HostAddress=127.0.0.1
+HostPort=8081
+Port=81
+
 [Firewall]
 KillSwitch=yes
 CONF
@@ -132,6 +149,14 @@ check "the upstream counters saw all four ($p0 -> $a1 $b1 $c1 $d1)" test "$a1" -
 k0=$(dropped)
 check_fails "tunnel up: a socket bound to eth0 is still refused" tcp4 ",so-bindtodevice=eth0"
 check "and that is counted in killswitch_dropped" test "$(dropped)" -gt "$k0"
+
+# ---- a published port still answers: replies to inbound connections may leave ------------------
+check "a service on tcp/81 inside listens" listen "$K" "-t -4" 81 socat TCP4-LISTEN:81,reuseaddr,fork 'SYSTEM:echo port81'
+is "$(nsenter --net="/run/netns/$HOST" socat -T3 - TCP4:127.0.0.1:8081 </dev/null 2>/dev/null)" "port81" \
+	"the host reaches the published port through eth0: the replies are let out"
+k1=$(dropped)
+check_fails "but a new connection out through eth0 is still refused" tcp4 ",so-bindtodevice=eth0"
+check "and counted" test "$(dropped)" -gt "$k1"
 
 # ---- tunnel down: nothing leaves ---------------------------------------------------------------
 ip -n "$K" link set tun0 down

@@ -339,6 +339,8 @@ static void test_parse(void)
 	TAP_OK(nft_chain_owner(&t.chains[1], owner, sizeof(owner)) && STREQ(owner, "web"), "its owner, from the comment");
 	TAP_OK(!nft_chain_owner(&t.chains[0], owner, sizeof(owner)), "the restore chain has no owner");
 	TAP_STREQ(nft_comment_hash(t.chains[1].comment, h, sizeof(h)), "0d711a08", "its hash");
+	TAP_STREQ(nft_comment_hash("comment \"netnsctl hash=eb941db0\"\n\tcounter x {", h, sizeof(h)), "eb941db0",
+		  "a hash read from listed text ends at the quote");
 	TAP_INT_EQ(t.chains[1].n_rules, 1, "one rule (the type line is not one)");
 	TAP_OK(t.chains[1].rules[0].has_counter && t.chains[1].rules[0].packets == 12 && t.chains[1].rules[0].bytes == 720,
 	       "its counter: 12 packets, 720 bytes");
