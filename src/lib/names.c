@@ -110,3 +110,14 @@ bool domain_valid(const char *name)
 	}
 	return true;
 }
+
+const char *join_unit_problem(const char *unit)
+{
+	const char *dot = strrchr(unit, '.');
+
+	if (!dot || (strcmp(dot, ".service") != 0 && strcmp(dot, ".socket") != 0))
+		return "only .service and .socket units run processes that can join a namespace";
+	if (strncmp(unit, "netns@", 6) == 0)
+		return "netns@ units create namespaces; they cannot join one";
+	return NULL;
+}

@@ -22,3 +22,8 @@ bool sysctl_key_valid(const char *key);
 
 /* A DNS search domain: labels of [A-Za-z0-9-_], dots between, at most 253. */
 bool domain_valid(const char *name);
+
+/* Why a (valid) unit name cannot join a namespace, or NULL if it can: only
+ * .service and .socket units run processes there, and netns@ units make
+ * namespaces rather than join them. */
+const char *join_unit_problem(const char *unit);

@@ -21,19 +21,14 @@ const char *unitgen_system_dir(void)
 
 int unitgen_unit_name(const char *arg, char *buf, size_t size, struct error *e)
 {
-	const char *dot = strrchr(arg, '.');
-	bool bare = !dot;
+	bool bare = !strrchr(arg, '.');
 
 	/* As systemctl does: a name without a type is a service. */
 	if (snprintf(buf, size, "%s%s", arg, bare ? ".service" : "") >= (int)size || !unit_name_valid(buf))
 		return err_cfg(e, NULL, 0, "invalid unit name '%.64s'", arg);
-	dot = strrchr(buf, '.');
-	if (!STREQ(dot, ".service") && !STREQ(dot, ".socket"))
-		return err_cfg(e, NULL, 0,
-			       "unit '%.64s' cannot join a namespace (only .service and .socket units run processes that can)",
-			       buf);
-	if (strncmp(buf, "netns@", 6) == 0)
-		return err_cfg(e, NULL, 0, "'%.64s' creates a namespace; it cannot join one", buf);
+	const char *why = join_unit_problem(buf);
+	if (why)
+		return err_cfg(e, NULL, 0, "unit '%.64s' cannot join a namespace: %s", buf, why);
 	return 0;
 }
 

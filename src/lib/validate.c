@@ -525,5 +525,11 @@ int cfg_validate(struct cfg *c, struct error *e)
 		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < c->joins.n; i++) {
+		const char *why = join_unit_problem(c->joins.v[i].v);
+		if (why)
+			return err_cfg(e, c->joins.v[i].loc.file, c->joins.v[i].loc.line,
+				       "Join=%s cannot join a namespace: %s", c->joins.v[i].v, why);
+	}
 	return check_ipv6_off(c, e);
 }

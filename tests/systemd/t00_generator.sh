@@ -47,6 +47,9 @@ EOF
 cat >"$T/cfg/dup.conf" <<'EOF'
 [Service]
 Join=nginx.service
+EOF
+cat >"$T/cfg/tgt.conf" <<'EOF'
+[Service]
 Join=getty.target
 EOF
 cat >"$T/cfg/bad.conf" <<'EOF'
@@ -104,8 +107,8 @@ check "nginx joins 'dup' (configs are read in name order; the first claim wins)"
 check "... and not 'web' as well" test ! -e "$T/out/nginx.service.d/netnsctl-web.conf"
 like "$err" "$T/cfg/web.conf:9: Join=nginx.service ignored: nginx.service already joins namespace 'dup'" \
 	"the second claim is reported at its line"
-like "$err" "$T/cfg/dup.conf:3: Join=getty.target ignored: unit 'getty.target' cannot join a namespace" \
-	"a unit type that cannot join is reported"
+like "$err" "skipping namespace 'tgt': $T/cfg/tgt.conf:2: Join=getty.target cannot join a namespace" \
+	"a unit type that cannot join is a config error, reported with file:line"
 check "and gets no drop-in" test ! -e "$T/out/getty.target.d"
 
 like "$err" "skipping namespace 'bad': $T/cfg/bad.conf:2: unknown key 'Bogus' in \\[Namespace\\]" \
