@@ -453,6 +453,30 @@ int process_stop(const struct state_rec *rec, struct error *e)
 	return 0;
 }
 
+/* Undo one record; 1 for records handled elsewhere (the namespace itself). */
+static int down_one(struct apply_ctx *ctx, const struct state_rec *rec, int host_fd, struct error *e)
+{
+	switch (rec->kind) {
+	case ST_PHYSICAL:
+		return ctx->ns_fd >= 0 ? physical_return(ctx, rec, host_fd, e) : 0;
+	case ST_HOSTLINK:
+		return link_delete(&ctx->host, rec->f[0], e);
+	case ST_FILE:
+		return file_remove(rec->f[0], e);
+	case ST_SYSCTL:
+		return host_sysctl_restore(host_fd, rec->f[0], rec->f[1], e);
+	case ST_NFT:
+		return nft_table_delete(host_fd, rec->f[0], rec->f[1], e);
+	case ST_PROCESS:
+		return process_stop(rec, e);
+	case ST_NETNS:
+	default:
+		return 1; /* last, by the caller */
+	}
+}
+
+/* Records are undone newest first, except the firewall's, which go after
+ * the links: its socket is closed (and waited for) once, at the end. */
 static int down_records(struct apply_ctx *ctx, struct error *e)
 {
 	_cleanup_close_ int host_fd = origin_fd(ctx->st, e);
@@ -460,39 +484,19 @@ static int down_records(struct apply_ctx *ctx, struct error *e)
 
 	if (host_fd < 0)
 		return host_fd;
-	for (size_t k = ctx->st->n; k-- > 0;) {
-		struct state_rec *rec = &ctx->st->v[k];
-		struct error tmp = { 0 };
-		struct error *use = first ? &tmp : e;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = ctx->st->n; k-- > 0;) {
+			const struct state_rec *rec = &ctx->st->v[k];
+			struct error tmp = { 0 };
 
-		switch (rec->kind) {
-		case ST_PHYSICAL:
-			r = ctx->ns_fd >= 0 ? physical_return(ctx, rec, host_fd, use) : 0;
-			break;
-		case ST_HOSTLINK:
-			r = link_delete(&ctx->host, rec->f[0], use);
-			break;
-		case ST_FILE:
-			r = file_remove(rec->f[0], use);
-			break;
-		case ST_SYSCTL:
-			r = host_sysctl_restore(host_fd, rec->f[0], rec->f[1], use);
-			break;
-		case ST_NFT:
-			r = nft_table_delete(-1, rec->f[0], rec->f[1], use);
-			break;
-		case ST_PROCESS:
-			r = process_stop(rec, use);
-			break;
-		case ST_NETNS:
-		default:
-			continue; /* last, below */
+			if ((rec->kind == ST_NFT) != (pass == 1))
+				continue;
+			r = down_one(ctx, rec, host_fd, first ? &tmp : e);
+			if (r < 0 && !first)
+				first = r;
+			if (r == 0)
+				state_drop(ctx->st, k, NULL);
 		}
-		if (r < 0 && !first)
-			first = r;
-		if (r == 0)
-			state_drop(ctx->st, k, NULL);
-	}
 	if (ctx->ns_fd >= 0 && !first)
 		first = return_marked(ctx, host_fd, e);
 	return first;

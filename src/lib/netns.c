@@ -302,11 +302,16 @@ int lock_take(int *ret_fd, struct error *e)
 	return 0;
 }
 
+/* net.ipv4.ip_forward or net/ipv4/conf/eth0.100/forwarding: as in
+ * sysctl.d, a key that already uses '/' keeps its dots, which then belong
+ * to a name (a VLAN device, or ve-NAME of a namespace with a dot). */
 static void sysctl_path(const char *key, char buf[PATH_MAX])
 {
 	char *p;
 
 	snprintf(buf, PATH_MAX, "/proc/sys/%s", key);
+	if (strchr(key, '/'))
+		return;
 	for (p = buf + strlen("/proc/sys/"); *p; p++)
 		if (*p == '.')
 			*p = '/';

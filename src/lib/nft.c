@@ -38,21 +38,14 @@ int nft_open(int ns_fd, struct nft_sess *s, struct error *e)
 	return 0;
 }
 
-/* nft_run_cmd_from_filename, from the copy of libnftables nftl.c loaded
- * (RTLD_NOLOAD: never a second load). A batch read from a file gets error
- * messages that carry its line number ("FILE:LINE:COL: Error: ..."); from
- * a buffer, libnftables 1.0.6 prints the batch's first line instead of the
- * offending one, and the line number is lost. */
+/* A batch read from a file gets error messages that carry its line number
+ * ("FILE:LINE:COL: Error: ..."); from a buffer, libnftables 1.0.6 prints
+ * the batch's first line instead of the offending one, and the line number
+ * is lost. So batches go through nft_run_cmd_from_filename. */
 static int (*run_from_file(void))(struct nft_ctx *, const char *)
 {
-	static int (*fn)(struct nft_ctx *, const char *);
-	void *h;
-
-	if (!fn && (h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_NOLOAD))) {
-		*(void **)&fn = dlsym(h, "nft_run_cmd_from_filename");
-		dlclose(h); /* drops only the reference RTLD_NOLOAD took */
-	}
-	return fn;
+	const struct nftl *L = nftl_get();
+	return L ? L->run_cmd_from_filename : NULL;
 }
 
 /* "Could not process rule: File exists" -> -EEXIST; syntax errors and the

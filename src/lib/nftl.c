@@ -16,7 +16,8 @@ static int nftl_state; /* 0 not tried, 1 loaded, -errno failed */
 
 static int nftl_load(void)
 {
-	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+	/* Lazy binding: of libnftables' many symbols we call a handful. */
+	void *h = dlopen("libnftables.so.1", RTLD_LAZY | RTLD_LOCAL);
 
 	if (!h)
 		return -ENOENT;
@@ -27,6 +28,7 @@ static int nftl_load(void)
 	SYM(ctx_get_output_buffer, "nft_ctx_get_output_buffer");
 	SYM(ctx_get_error_buffer, "nft_ctx_get_error_buffer");
 	SYM(run_cmd_from_buffer, "nft_run_cmd_from_buffer");
+	SYM(run_cmd_from_filename, "nft_run_cmd_from_filename");
 	SYM(ctx_output_set_flags, "nft_ctx_output_set_flags");
 	SYM(ctx_output_get_flags, "nft_ctx_output_get_flags");
 	return 1; /* kept open for the life of the process */

@@ -15,6 +15,7 @@ struct nftl {
 	const char *(*ctx_get_output_buffer)(struct nft_ctx *ctx);
 	const char *(*ctx_get_error_buffer)(struct nft_ctx *ctx);
 	int (*run_cmd_from_buffer)(struct nft_ctx *nft, const char *buf);
+	int (*run_cmd_from_filename)(struct nft_ctx *nft, const char *filename);
 	void (*ctx_output_set_flags)(struct nft_ctx *ctx, unsigned int flags);
 	unsigned int (*ctx_output_get_flags)(struct nft_ctx *ctx);
 };

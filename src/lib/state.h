@@ -19,7 +19,8 @@ enum state_kind {
 		     * f4 = original alias */
 	ST_FILE,     /* f0 = path we wrote: removed on down */
 	ST_SYSCTL,   /* f0 = host sysctl key, f1 = value before we changed it: restored on down */
-	ST_NFT,      /* f0 = family, f1 = table in the host namespace: deleted on down */
+	ST_NFT,      /* f0 = family, f1 = table in the host namespace, or "netnsctl/NAME" for
+		      * this namespace's part of the shared table: deleted on down */
 	ST_PROCESS,  /* f0 = pid, f1 = /proc/PID/comm, f2 = start time: a helper process we
 		      * started (e.g. wireguard-go); terminated on down */
 	_ST_KIND_MAX,
