@@ -249,6 +249,14 @@ static int open_or_create(struct apply_ctx *ctx, bool *created, struct error *e)
 	if (ctx->c->netns_path)
 		return open_external(ctx, e);
 	r = ns_open(name, &ctx->ns_fd, e);
+	/* Our own crash between creating the placeholder and mounting the
+	 * namespace on it: clear it and start over. */
+	if (r == -EINVAL && state_exists(name) && ns_is_placeholder(name)) {
+		err_reset(e);
+		r = ns_delete(name, e);
+		if (r == 0)
+			r = -ENOENT;
+	}
 
 	if (r == 0) {
 		r = state_load(name, &ctx->st, e);
@@ -567,6 +575,10 @@ int apply_down(const char *name, bool force, struct error *e)
 		r = 0;
 	} else {
 		r = ns_open(name, &ctx.ns_fd, e);
+		if (r == -EINVAL && ns_is_placeholder(name)) {
+			err_reset(e); /* a crash left the placeholder: ns_delete below removes it */
+			r = -ENOENT;
+		}
 		if (r < 0 && r != -ENOENT)
 			goto out;
 	}

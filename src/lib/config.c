@@ -859,9 +859,22 @@ static int unknown_key(const struct parse_state *ps, const char *key, unsigned l
 	return err_cfg(e, ps->file, line, "unknown key '%.64s' in [%s]", key, section_names[ps->section]);
 }
 
+/* More objects than any namespace needs, and few enough that the
+ * pairwise checks in validate.c stay instant. */
+#define CFG_MAX_OBJECTS 1024
+
+static int check_count(struct parse_state *ps, size_t n, unsigned line, struct error *e)
+{
+	if (n < CFG_MAX_OBJECTS)
+		return 0;
+	return err_cfg(e, ps->file, line, "too many [%s] sections (at most %d per namespace)",
+		       section_names[ps->section], CFG_MAX_OBJECTS);
+}
+
 static int open_section(struct parse_state *ps, const char *name, unsigned line, struct error *e)
 {
 	struct cfg_loc loc = { ps->file, line };
+	int r;
 
 	ps->section = -1;
 	for (int i = 0; i < _SEC_MAX; i++)
@@ -874,6 +887,12 @@ static int open_section(struct parse_state *ps, const char *name, unsigned line,
 					       name, section_names[i]);
 		return err_cfg(e, ps->file, line, "unknown section [%.64s]", name);
 	}
+	if ((ps->section == SEC_LINK && (r = check_count(ps, ps->c->n_links, line, e)) < 0) ||
+	    (ps->section == SEC_ROUTE && (r = check_count(ps, ps->c->n_routes, line, e)) < 0) ||
+	    (ps->section == SEC_PUBLISH && (r = check_count(ps, ps->c->n_publish, line, e)) < 0) ||
+	    (ps->section == SEC_WGPEER && ps->link >= 0 &&
+	     (r = check_count(ps, ps->c->links[ps->link].n_peers, line, e)) < 0))
+		return r;
 	if (ps->section == SEC_LINK) {
 		struct cfg_link *l = array_append(&ps->c->links, &ps->c->n_links, sizeof(*l));
 		if (!l)
@@ -1055,7 +1074,9 @@ int cfg_parse_file(struct cfg *c, const char *path, struct error *e)
 
 	/* A symlink would let whoever controls its target (and every directory
 	 * on the way there) write the config; refuse it, as issue 9 asks. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO in the config dir must not hang us in open();
+	 * it is refused below as not a regular file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ELOOP)
 		return err_cfg(e, path, 0, "refusing a config file that is a symbolic link (copy the file instead)");
 	if (fd < 0) {
@@ -1109,15 +1130,28 @@ static int cmp_str(const void *a, const void *b)
 /* Parse DIR/NAME.conf.d/ *.conf in lexical order; a missing dir is fine. */
 static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
 {
-	DIR *d = opendir(dropin_dir);
+	int dfd = open(dropin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	DIR *d;
 	struct stat st;
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
 	int r = 0;
 
-	if (!d)
-		return errno == ENOENT ? 0 : err_set(e, -errno, "opening %s", dropin_dir);
+	if (dfd < 0 && errno == ENOENT)
+		return 0;
+	/* Like the config files themselves, the drop-in directory may not be
+	 * a symbolic link (O_NOFOLLOW on a directory reports ELOOP or ENOTDIR). */
+	if (dfd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		return err_cfg(e, dropin_dir, 0, "refusing a drop-in directory that is a symbolic link or not a directory");
+	if (dfd < 0)
+		return err_set(e, -errno, "opening %s", dropin_dir);
+	d = fdopendir(dfd);
+	if (!d) {
+		r = -errno;
+		close(dfd);
+		return err_set(e, r, "opening %s", dropin_dir);
+	}
 	/* Whoever can write the directory can swap its files. */
 	if (fstat(dirfd(d), &st) < 0)
 		r = err_set(e, -errno, "inspecting %s", dropin_dir);

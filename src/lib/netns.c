@@ -156,6 +156,22 @@ int ns_open(const char *name, int *ret_fd, struct error *e)
 	return 0;
 }
 
+bool ns_is_placeholder(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+	bool r;
+
+	ns_path(name, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && !ns_fd_is_netns(fd);
+	close(fd);
+	return r;
+}
+
 int ns_delete(const char *name, struct error *e)
 {
 	char path[PATH_MAX];

@@ -21,6 +21,10 @@ int ns_create(const char *name, int *ret_fd, struct error *e);
  * file is not a network namespace. */
 int ns_open(const char *name, int *ret_fd, struct error *e);
 
+/* True if /run/netns/NAME is the empty placeholder file ns_create makes
+ * before the bind mount: what a crash between the two leaves behind. */
+bool ns_is_placeholder(const char *name);
+
 /* Unmount and remove /run/netns/NAME. An absent name is success. */
 int ns_delete(const char *name, struct error *e);
 

@@ -209,6 +209,9 @@ int state_remove(const char *name, struct error *e)
 	state_path(name, path);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return err_set(e, -errno, "removing %s", path);
+	/* A crash in state_save can leave its temporary file. */
+	strncat(path, ".tmp", sizeof(path) - strlen(path) - 1);
+	unlink(path);
 	return 0;
 }
 

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "util.h"
 
+/* The capacity is the next power of two at or above the count, so it is
+ * derived rather than stored: the array grows (doubling) only when the
+ * count is a power of two, and appends cost amortised O(1). */
 void *array_append(void *array_ptr, size_t *n, size_t elem_size)
 {
 	void **array = array_ptr;
-	char *p = realloc(*array, (*n + 1) * elem_size);
-	if (!p)
-		return NULL;
-	*array = p;
+	char *p = *array;
+
+	if (*n == 0 || (*n & (*n - 1)) == 0) {
+		size_t cap = *n ? *n * 2 : 1;
+		if (cap > SIZE_MAX / elem_size || !(p = realloc(*array, cap * elem_size)))
+			return NULL;
+		*array = p;
+	}
 	memset(p + *n * elem_size, 0, elem_size);
 	return p + (*n)++ * elem_size;
 }
