@@ -17,6 +17,8 @@
 #            (socat 1.7.4 has no ACCEPT-FD to do it with one)
 #
 # Nothing leaves the two namespaces; both are removed on exit.
+# The connect rate uses bench/crr.c (client and echo server, in C), built
+# here unless CRR names a built one.
 # Environment: NETNSCTL (default build/netnsctl), FB_TIME=5 (seconds per
 # iperf3 run), FB_RUNS=5 (rounds; medians), FB_CONNS=2000 (connect-rate samples),
 # FB_IDLE=1000 (idle connections for the memory figure).
@@ -33,6 +35,7 @@ P=fbench-$$-
 H=${P}H
 X=${P}X
 W=$(mktemp -d /tmp/fbench.XXXXXX)
+CRR=${CRR:-}
 PIDS=()
 
 [ "$(id -u)" = 0 ] || { echo "bench/forward.sh: needs root" >&2; exit 1; }
@@ -78,50 +81,10 @@ HostPort=15301
 Port=5300
 EOF
 
-cat >"$W/echo.py" <<'PY'
-# One-byte echo for the connect rate; holds connections open until the
-# client closes (the idle-connection figure).
-import selectors, socket
-sel = selectors.DefaultSelector()
-srv = socket.create_server(("127.0.0.1", 5300), backlog=4096)
-srv.setblocking(False)
-sel.register(srv, selectors.EVENT_READ)
-while True:
-    for key, _ in sel.select():
-        if key.fileobj is srv:
-            try:
-                c, _ = srv.accept()
-            except BlockingIOError:
-                continue
-            c.setblocking(False)
-            sel.register(c, selectors.EVENT_READ)
-        else:
-            c = key.fileobj
-            try:
-                b = c.recv(64)
-            except ConnectionError:
-                b = b""
-            if b:
-                c.send(b)
-            else:
-                sel.unregister(c)
-                c.close()
-PY
-cat >"$W/crr.py" <<'PY'
-# crr.py PORT N: mean and median microseconds per connect + 1-byte echo + close.
-import socket, statistics, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
-t = []
-for i in range(n + 50):
-    t0 = time.perf_counter_ns()
-    c = socket.create_connection(("127.0.0.1", port))
-    c.sendall(b"x")
-    c.recv(1)
-    c.close()
-    if i >= 50:  # warm-up
-        t.append(time.perf_counter_ns() - t0)
-print(f"{statistics.mean(t) / 1000:.1f} {statistics.median(t) / 1000:.1f}")
-PY
+if [ -z "$CRR" ]; then
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$W/crr" "$ROOT/bench/crr.c"
+	CRR=$W/crr
+fi
 cat >"$W/idle.py" <<'PY'
 # idle.py PORT N OPEN DONE: open N connections, echo one byte on each, create
 # the file OPEN, and hold them until the file DONE exists.
@@ -138,7 +101,7 @@ while not os.path.exists(sys.argv[4]):
 PY
 
 bg nsenter --net="/run/netns/$X" iperf3 -s -p 5201
-bg nsenter --net="/run/netns/$X" python3 "$W/echo.py"
+bg nsenter --net="/run/netns/$X" "$CRR" serve 5300
 bg nsenter --net="/run/netns/$H" "$NETNSCTL" --config-dir "$W/cfg" forward "$X"
 FWD=${PIDS[-1]}
 for port in 15202 15302; do
@@ -173,7 +136,8 @@ PATHS="direct netnsctl proxyd socat"
 for _ in $(seq "$FB_RUNS"); do
 	for k in $PATHS; do
 		iperf1 "${where[$k]}" "${bulk[$k]}" >>"$W/gbps.$k"
-		nsenter --net="/run/netns/${where[$k]}" python3 "$W/crr.py" "${echo[$k]}" "$FB_CONNS" >>"$W/crr.$k"
+		# crr prints median, mean, min, max (µs); keep "mean median".
+		nsenter --net="/run/netns/${where[$k]}" "$CRR" 127.0.0.1 "${echo[$k]}" "$FB_CONNS" | awk '{print $2, $1}' >>"$W/crr.$k"
 	done
 done
 declare -A gbps crr
@@ -197,7 +161,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 	echo "## Forwarder benchmark ($(date -u +%Y-%m-%d), $(uname -r), $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) at the end)"
 	echo
 	echo "iperf3: one stream, ${FB_TIME} s. Connect: connect + 1-byte echo + close, $FB_CONNS"
-	echo "sequential, python3 client and echo server (their cost is in every row). Each"
+	echo "sequential, bench/crr.c as client and echo server. Each"
 	echo "figure is the median of $FB_RUNS rounds in which the paths take turns; ratios use medians."
 	echo
 	echo "| path | Gbit/s | x direct | connect us (mean/median) | x direct | x proxyd |"

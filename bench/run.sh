@@ -11,6 +11,8 @@
 #   |      visible outside, and all of it goes when the last process of   |
 #   |      the run exits, even on SIGKILL.                                |
 #   |      /run/netns/nbench-PID-*   namespaces made by the benchmarks    |
+#   |      tmpfs on /etc/netns: the exec group's resolv.conf files        |
+#   |    servers of the publish group (iperf3, crr) are killed on exit    |
 #   +---------------------------------------------------------------------+
 #
 # Environment:
@@ -23,8 +25,15 @@
 #   NB_KEEP=1        keep the work dir (raw harness output) for inspection
 #   NB_NICE=-10      niceness of the measuring half (other work shares the CPUs)
 #   NB_ONLY=list     run only these parts (comma-separated): oneshot, hyperfine,
-#                    inproc, scale, kernel, profile; e.g. NB_ONLY=oneshot to
-#                    rerun the headline comparison when the machine was noisy
+#                    inproc, exec, nat, publish, forward, scale, kernel, profile;
+#                    e.g. NB_ONLY=oneshot to rerun the headline comparison when
+#                    the machine was noisy
+#   NB_EXEC_RUNS=200 rounds of the exec comparison
+#   NB_NAT_RUNS=30   rounds of each NAT comparison (first NAT namespace, steady)
+#   NB_PUB_RUNS=3 NB_PUB_TIME=3 NB_PUB_CONNS=1000
+#                    publishing (Mode=nat): rounds, seconds per iperf3 run,
+#                    connects per round and path
+#   FB_TIME=3 FB_RUNS=3 FB_CONNS=1000   bench/forward.sh (Mode=proxy)
 #   NB_TMPFS=0       use the machine's own /run/netns, and a state dir
 #                    /run/nbench-PID-state, instead of the tmpfs mounts. On
 #                    this VM /run is on the ext4 root, where creating names in
@@ -67,6 +76,7 @@ cleanup() {
 		ip netns del "$(basename "$f")" 2>/dev/null || { umount -l "$f"; rm -f "$f"; }
 	done
 	[ -n "${NETNSCTL_STATE_DIR:-}" ] && rm -rf "$NETNSCTL_STATE_DIR"
+	[ "${NB_MADE_ETC_NETNS:-0}" = 1 ] && rmdir /etc/netns
 	if [ "${NB_KEEP:-0}" = 1 ]; then
 		log "work dir kept: $NB_W"
 	else
@@ -116,6 +126,18 @@ outer() {
 	# shellcheck disable=SC2046
 	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$NB_W/floor" "$BENCH/floor.c" $(pkg-config --cflags --libs libmnl)
 	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$NB_W/harness" "$BENCH/harness.c"
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$NB_W/exec_floor" "$BENCH/exec_floor.c"
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$NB_W/crr" "$BENCH/crr.c"
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$NB_W/libcost-plain" "$BENCH/libcost.c"
+	# shellcheck disable=SC2046
+	cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$NB_W/libcost-libs" "$BENCH/libcost.c" \
+		-Wl,--no-as-needed $(pkg-config --libs libmnl libcap-ng)
+	# The inner half mounts a tmpfs on /etc/netns; the mount point has to
+	# exist. If we make it, cleanup removes it again.
+	if [ ! -d /etc/netns ]; then
+		mkdir /etc/netns
+		NB_MADE_ETC_NETNS=1
+	fi
 	nice -n "${NB_NICE:--10}" unshare --mount --propagation private --net -- bash "${BASH_SOURCE[0]}" --inner
 	local out=${NB_OUT:-$BENCH/results}
 	mkdir -p "$out"
@@ -437,7 +459,171 @@ profile() {
 	fi
 }
 
-part() { [[ ",${NB_ONLY:-oneshot,hyperfine,inproc,scale,kernel,profile}," == *",$1,"* ]]; }
+# 6. exec: `netnsctl exec NAME true` against `ip netns exec`, nsenter and
+# bench/exec_floor.c (open + setns + execve), in one interleaved run; then
+# with a resolv.conf in /etc/netns/NAME, where netnsctl and `ip netns exec`
+# both make a mount namespace, remount /sys and bind the file (the floor's
+# --etc mode does the same with no checks). /etc/netns is a tmpfs of this
+# private mount namespace (see inner), so the real /etc is never written.
+exec_cmp() {
+	local a=${NB_P}x0 b=${NB_P}x1 t=/bin/true
+	ip netns add "$a"
+	ip netns add "$b"
+	mkdir -p "/etc/netns/$b"
+	echo "nameserver 192.0.2.53" >"/etc/netns/$b/resolv.conf"
+	log "exec: $NB_EXEC_RUNS interleaved rounds, without and with /etc/netns files"
+	{
+		echo "true run $t"
+		echo "floor run $NB_W/exec_floor $a $t"
+		echo "netnsctl run $NETNSCTL exec $a $t"
+		echo "nsenter run nsenter --net=/run/netns/$a $t"
+		echo "ip-netns-exec run ip netns exec $a $t"
+		echo "floor-etc run $NB_W/exec_floor --etc $b $t"
+		echo "netnsctl-etc run $NETNSCTL exec $b $t"
+		echo "ip-netns-exec-etc run ip netns exec $b $t"
+	} | H bench "$NB_EXEC_RUNS" 10 "$NB_W/exec.json"
+	# Where exec's overhead over the floor goes: process start with
+	# netnsctl's two linked libraries (libcost-libs) against libc alone, and
+	# netnsctl's own start (--version); and what `up` pays for libnftables.
+	{
+		echo "libc-only run $NB_W/libcost-plain"
+		echo "libc+libmnl+libcap-ng run $NB_W/libcost-libs"
+		echo "netnsctl--version run $NETNSCTL --version"
+		echo "libc+dlopen-libnftables run $NB_W/libcost-plain nft"
+	} | H bench "$NB_EXEC_RUNS" 10 "$NB_W/libcost.json"
+	# The same file must be what the command sees, for every variant.
+	local v
+	for v in "$NETNSCTL exec" "ip netns exec" "$NB_W/exec_floor --etc"; do
+		# shellcheck disable=SC2086
+		$v "$b" cat /etc/resolv.conf | grep -q 192.0.2.53 || { log "exec: $v did not see the namespace's resolv.conf"; return 1; }
+	done
+	rm -rf "/etc/netns/$b"
+	ip netns del "$a"
+	ip netns del "$b"
+}
+
+# 7. NAT: up + down of the one-veth namespace with and without
+# Masquerade=yes, the tutorial script with and without an nft masquerade
+# rule, and the floor (no NAT), interleaved. Run twice: with no other NAT
+# namespace up (netnsctl's up creates the shared host table and its down
+# deletes it), and with one kept up (the steady state: up only adds chains).
+nat_cmp() {
+	local c=$NB_W/cfg7 tut="bash $BENCH/tutorial.sh --style exec" case
+	mkdir -p "$c"
+	conf "$c" "${NB_P}a0" ax0 75 0
+	conf "$c" "${NB_P}b0" bx0 76 0
+	echo "Masquerade=yes" >>"$c/${NB_P}b0.conf"
+	conf "$c" "${NB_P}bg" bgx 77 0
+	echo "Masquerade=yes" >>"$c/${NB_P}bg.conf"
+	for case in first steady; do
+		[ "$case" = steady ] && $NETNSCTL --config-dir "$c" up -q "${NB_P}bg"
+		log "NAT ($case): $NB_NAT_RUNS interleaved rounds"
+		{
+			echo "netnsctl up $(NX "$c") up ${NB_P}a0"
+			echo "netnsctl down $(NX "$c") down ${NB_P}a0"
+			echo "netnsctl _pause sleep 0.1"
+			echo "netnsctl-nat up $(NX "$c") up ${NB_P}b0"
+			echo "netnsctl-nat down $(NX "$c") down ${NB_P}b0"
+			echo "netnsctl-nat _pause sleep 0.1"
+			echo "floor up $NB_W/floor up ${NB_P}f fl 78 0 1"
+			echo "floor down $NB_W/floor down ${NB_P}f fl 78 0 1"
+			echo "floor _pause sleep 0.1"
+			echo "ip-exec up $tut up ${NB_P}ta ta0 $(addr 79 0 2)/30 $(addr 79 0 1)/30 $(addr 79 0 1)"
+			echo "ip-exec down $tut down ${NB_P}ta ta0"
+			echo "ip-exec _pause sleep 0.1"
+			echo "ip-exec-nat up $tut --nat up ${NB_P}tb tb0 $(addr 80 0 2)/30 $(addr 80 0 1)/30 $(addr 80 0 1)"
+			echo "ip-exec-nat down $tut --nat down ${NB_P}tb tb0"
+			echo "ip-exec-nat _pause sleep 0.1"
+		} | H bench "$NB_NAT_RUNS" 2 "$NB_W/nat-$case.json"
+		[ "$case" = steady ] && $NETNSCTL --config-dir "$c" down -q "${NB_P}bg"
+	done
+	nft list tables | grep -q . && { log "NAT: nftables tables left behind: $(nft list tables | tr '\n' ' ')"; return 1; }
+	return 0
+}
+
+# 8. Publishing with Mode=nat: from an "upstream" namespace U behind the
+# throwaway host, iperf3 throughput and the connect rate (bench/crr.c:
+# connect, 1-byte echo, close) to the published host port (DNAT in the
+# host's prerouting, forwarded over the veth) against the namespace's own
+# address on the same path (routed, no DNAT). Paths alternate within each
+# round; ratios are per round.
+#
+#   U eth0 10.81.0.2 -- ux0 10.81.0.1  HOST  px0 10.80.0.1 -- eth0 10.80.0.2 PUB
+#   dnat:   U -> 10.81.0.1:15201/15300 -> DNAT -> 10.80.0.2:5201/5300
+#   direct: U -> 10.80.0.2:5201/5300
+publish_cmp() {
+	command -v iperf3 >/dev/null || { log "publish: no iperf3, skipped"; return 0; }
+	local c=$NB_W/cfg8 pub=${NB_P}pub u=${NB_P}up r k
+	mkdir -p "$c"
+	printf '[Link]\nKind=veth\nName=eth0\nHostName=px0\nAddress=10.80.0.2/30\nHostAddress=10.80.0.1/30\nGateway=10.80.0.1\n[Publish]\nHostPort=15201\nPort=5201\n[Publish]\nHostPort=15300\nPort=5300\n' >"$c/$pub.conf"
+	$NETNSCTL --config-dir "$c" up -q "$pub"
+	ip netns add "$u"
+	ip link add ux0 type veth peer name eth0 netns "$u"
+	ip addr add 10.81.0.1/30 dev ux0
+	ip link set ux0 up
+	ip -n "$u" link set lo up
+	ip -n "$u" addr add 10.81.0.2/30 dev eth0
+	ip -n "$u" link set eth0 up
+	ip -n "$u" route add default via 10.81.0.1
+	# Forwarding between the two host ends, in the throwaway host only.
+	echo 1 >/proc/sys/net/ipv4/ip_forward
+	bgrun nsenter --net="/run/netns/$pub" iperf3 -s -p 5201
+	bgrun nsenter --net="/run/netns/$pub" "$NB_W/crr" serve 5300
+	sleep 0.3
+	log "publish: $NB_PUB_RUNS rounds of iperf3 (${NB_PUB_TIME} s) and $NB_PUB_CONNS connects per path"
+	declare -A dst=([direct]="10.80.0.2 5201 5300" [dnat]="10.81.0.1 15201 15300")
+	for ((r = 0; r < NB_PUB_RUNS; r++)); do
+		for k in direct dnat; do
+			read -r ip bulk echoport <<<"${dst[$k]}"
+			nsenter --net="/run/netns/$u" iperf3 -c "$ip" -p "$bulk" -t "$NB_PUB_TIME" -J >"$NB_W/iperf.$k.$r.json"
+			nsenter --net="/run/netns/$u" "$NB_W/crr" "$ip" "$echoport" "$NB_PUB_CONNS" >>"$NB_W/crr.$k.txt"
+		done
+	done
+	python3 - "$NB_W" "$NB_PUB_RUNS" >"$NB_W/publish.json" <<'PY'
+import json, sys
+w, n = sys.argv[1], int(sys.argv[2])
+out = {}
+for k in ('direct', 'dnat'):
+    g = []
+    for r in range(n):
+        j = json.load(open(f'{w}/iperf.{k}.{r}.json'))
+        g.append(j['end']['sum_received']['bits_per_second'] / 1e9)
+    crr = [list(map(float, l.split())) for l in open(f'{w}/crr.{k}.txt') if l.strip()]
+    out[k] = {'gbps': g, 'crr_median_us': [c[0] for c in crr], 'crr_mean_us': [c[1] for c in crr]}
+print(json.dumps(out))
+PY
+	# The DNAT rule really carried the connections.
+	nft list chain inet netnsctl "pre-$pub" | grep -q 'packets [1-9]' || { log "publish: the DNAT rule counted nothing"; return 1; }
+	bgstop
+	ip link del ux0
+	ip netns del "$u"
+	$NETNSCTL --config-dir "$c" down -q "$pub"
+}
+
+# 9. The Mode=proxy forwarder (issue 12): bench/forward.sh against a direct
+# connection, systemd-socket-proxyd and socat, run here so that its
+# namespaces live in this throwaway world too.
+forward_cmp() {
+	if ! command -v iperf3 >/dev/null || ! command -v socat >/dev/null; then
+		log "forward: needs iperf3 and socat, skipped"
+		return 0
+	fi
+	log "forward: bench/forward.sh (FB_TIME=$FB_TIME FB_RUNS=$FB_RUNS)"
+	CRR=$NB_W/crr bash "$BENCH/forward.sh" >"$NB_W/forward.md"
+}
+
+# Background servers of the publish group, stopped by bgstop or at exit;
+# --pdeathsig kills them even if this shell is SIGKILLed.
+BGPIDS=()
+bgrun() { setpriv --pdeathsig KILL "$@" >>"$NB_W/bg.log" 2>&1 & BGPIDS+=($!); }
+bgstop() {
+	local p
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	BGPIDS=()
+}
+
+part() { [[ ",${NB_ONLY:-oneshot,hyperfine,inproc,exec,nat,publish,forward,scale,kernel,profile}," == *",$1,"* ]]; }
 
 inner() {
 	export HARNESS_LOG=$NB_W/stderr.log
@@ -447,14 +633,27 @@ inner() {
 		mount -t tmpfs -o mode=0755,size=64m nbench /run/netns
 		mount -t tmpfs -o mode=0755,size=64m nbench /run/netnsctl
 	fi
+	# /etc/netns too (exec writes resolv.conf files there), always: the
+	# real /etc is never written. outer made sure the directory exists.
+	mount -t tmpfs -o mode=0755,size=1m nbench /etc/netns
+	# Servers started in the background die with this half, even on failure.
+	trap bgstop EXIT
+	trap 'exit 130' INT TERM
 	export STATE=${NETNSCTL_STATE_DIR:-/run/netnsctl}
 	mkdir -p "$STATE"
 	export NB_RUNS=${NB_RUNS:-60} NB_WARMUP=${NB_WARMUP:-3} NB_INPROC=${NB_INPROC:-100} NB_SCALE=${NB_SCALE:-1000}
+	export NB_EXEC_RUNS=${NB_EXEC_RUNS:-200} NB_NAT_RUNS=${NB_NAT_RUNS:-30}
+	export NB_PUB_RUNS=${NB_PUB_RUNS:-3} NB_PUB_TIME=${NB_PUB_TIME:-3} NB_PUB_CONNS=${NB_PUB_CONNS:-1000}
+	export FB_TIME=${FB_TIME:-3} FB_RUNS=${FB_RUNS:-3} FB_CONNS=${FB_CONNS:-1000}
 	ip link set lo up
 	meta
 	part oneshot && oneshot
 	part hyperfine && hyperfine_check
 	part inproc && inproc
+	part exec && exec_cmp
+	part nat && nat_cmp
+	part publish && publish_cmp
+	part forward && forward_cmp
 	part scale && scale
 	part kernel && kernel_costs
 	part profile && profile
