@@ -113,7 +113,7 @@ demo: deps
 	@NETNSCTL=$(CURDIR)/$(O)/netnsctl bash tools/demo.sh
 
 bench: all
-	@bash bench/run.sh
+	@NETNSCTL=$(CURDIR)/$(O)/netnsctl bash bench/run.sh
 
 install: all
 	install -Dm0755 $(O)/netnsctl $(DESTDIR)$(SBINDIR)/netnsctl
