@@ -31,21 +31,19 @@ static void physical_alias(const struct apply_ctx *ctx, const char *orig, char *
 static int check_default_route(struct apply_ctx *ctx, const struct cfg_link *l, int ifindex,
 			       struct error *e)
 {
+	bool uses;
+	int r;
+
 	if (l->force.v)
 		return 0;
-	if (!ctx->host_live.routes) {
-		int r = live_read(&ctx->host, LIVE_ROUTES, &ctx->host_live, e);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < ctx->host_live.n_routes; i++) {
-		const struct live_route *rt = &ctx->host_live.routes[i];
-		if (rt->dst.prefixlen == 0 && rt->oif == ifindex)
-			return err_cfg(e, l->device.loc.file, l->device.loc.line,
-				       "refusing to move '%s': it carries the host's default route, and moving it could cut this machine off (set Force=yes to move it anyway)",
-				       l->device.v);
-	}
-	return 0;
+	/* Every table and every leg of a multipath route: policy routing can
+	 * send the host's traffic out this device just as well as main. */
+	r = live_default_route_uses(&ctx->host, ifindex, &uses, e);
+	if (r < 0 || !uses)
+		return r;
+	return err_cfg(e, l->device.loc.file, l->device.loc.line,
+		       "refusing to move '%s': it carries the host's default route, and moving it could cut this machine off (set Force=yes to move it anyway)",
+		       l->device.v);
 }
 
 static int preflight_one(struct apply_ctx *ctx, const struct cfg_link *l, bool ns_exists,

@@ -316,3 +316,56 @@ int live_get_link(struct nl_sock *nl, const char *name, struct live_link *ret, s
 	*ret = tmp;
 	return 0;
 }
+
+struct uses_ctx {
+	int ifindex;
+	bool found;
+};
+
+static bool multipath_uses(const struct nlattr *mp, int ifindex)
+{
+	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
+	size_t left = mnl_attr_get_payload_len(mp);
+
+	while (left >= sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= left) {
+		if (nh->rtnh_ifindex == ifindex)
+			return true;
+		size_t step = RTNH_ALIGN(nh->rtnh_len);
+		if (step >= left)
+			break;
+		left -= step;
+		nh = RTNH_NEXT(nh);
+	}
+	return false;
+}
+
+static int uses_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct uses_ctx *ctx = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1];
+	uint32_t oif;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	if (rtm->rtm_dst_len != 0 || rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	if (get_u32(tb[RTA_OIF], &oif) && (int)oif == ctx->ifindex)
+		ctx->found = true;
+	if (tb[RTA_MULTIPATH] && multipath_uses(tb[RTA_MULTIPATH], ctx->ifindex))
+		ctx->found = true;
+	return MNL_CB_OK;
+}
+
+int live_default_route_uses(struct nl_sock *nl, int ifindex, bool *ret, struct error *e)
+{
+	char buf[256];
+	struct uses_ctx ctx = { .ifindex = ifindex };
+	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
+	int r = nl_dump(nl, nlh, uses_cb, NULL, &ctx, e);
+
+	if (r < 0)
+		return err_set(e, r, "reading the host's routes");
+	*ret = ctx.found;
+	return 0;
+}

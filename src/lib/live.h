@@ -67,3 +67,7 @@ int live_parse_route(const struct nlmsghdr *nlh, struct live_route *ret);
 
 /* Look up one link by name with RTM_GETLINK; -ENODEV if absent. */
 int live_get_link(struct nl_sock *nl, const char *name, struct live_link *ret, struct error *e);
+
+/* True in *ret if any default route (IPv4 or IPv6, in any routing table,
+ * through any leg of a multipath route) leaves through ifindex. */
+int live_default_route_uses(struct nl_sock *nl, int ifindex, bool *ret, struct error *e);
