@@ -466,7 +466,7 @@ static int down_one(struct apply_ctx *ctx, const struct state_rec *rec, int host
 {
 	switch (rec->kind) {
 	case ST_PHYSICAL:
-		return ctx->ns_fd >= 0 ? physical_return(ctx, rec, host_fd, e) : 0;
+		return physical_return(ctx, rec, host_fd, e);
 	case ST_HOSTLINK:
 		return link_delete(&ctx->host, rec->f[0], e);
 	case ST_FILE:
@@ -550,7 +550,7 @@ int apply_down(const char *name, bool force, struct error *e)
 	if (r == -ENOENT) {
 		r = ns_open(name, &ctx.ns_fd, e);
 		if (r == -ENOENT)
-			return 0; /* nothing there: down is done */
+			return state_remove(name, e); /* nothing there but perhaps a crashed save's temporary */
 		if (r == 0 && !force) {
 			r = err_set(e, -EPERM,
 				    "namespace '%s' is not managed by netnsctl; use --force to delete it anyway", name);

@@ -28,6 +28,30 @@ static void physical_alias(const struct apply_ctx *ctx, const char *orig, char *
 }
 
 /* Refuse to move the device carrying a host default route without Force=. */
+/* A device the host has given addresses is in use there: the move would
+ * drop them (the kernel flushes a device's addresses and per-device
+ * settings when it changes namespace) and nothing could bring them back
+ * faithfully, so it needs Force=yes too. */
+static int check_host_addresses(struct apply_ctx *ctx, const struct cfg_link *l, int ifindex,
+				struct error *e)
+{
+	struct live host = { 0 };
+	char txt[64] = "";
+	int r = live_read(&ctx->host, LIVE_ADDRS, &host, e);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < host.n_addrs && !txt[0]; i++)
+		if (host.addrs[i].ifindex == ifindex && host.addrs[i].scope == RT_SCOPE_UNIVERSE)
+			cfg_addr_to_string(&host.addrs[i].a, true, txt, sizeof(txt));
+	live_free(&host);
+	if (!txt[0])
+		return 0;
+	return err_cfg(e, l->device.loc.file, l->device.loc.line,
+		       "refusing to move '%s': the host has addresses on it (%s) that the move would drop (set Force=yes to move it anyway)",
+		       l->device.v, txt);
+}
+
 static int check_default_route(struct apply_ctx *ctx, const struct cfg_link *l, int ifindex,
 			       struct error *e)
 {
@@ -39,11 +63,13 @@ static int check_default_route(struct apply_ctx *ctx, const struct cfg_link *l, 
 	/* Every table and every leg of a multipath route: policy routing can
 	 * send the host's traffic out this device just as well as main. */
 	r = live_default_route_uses(&ctx->host, ifindex, &uses, e);
-	if (r < 0 || !uses)
+	if (r < 0)
 		return r;
-	return err_cfg(e, l->device.loc.file, l->device.loc.line,
-		       "refusing to move '%s': it carries the host's default route, and moving it could cut this machine off (set Force=yes to move it anyway)",
-		       l->device.v);
+	if (uses)
+		return err_cfg(e, l->device.loc.file, l->device.loc.line,
+			       "refusing to move '%s': it carries the host's default route, and moving it could cut this machine off (set Force=yes to move it anyway)",
+			       l->device.v);
+	return check_host_addresses(ctx, l, ifindex, e);
 }
 
 static int preflight_one(struct apply_ctx *ctx, const struct cfg_link *l, bool ns_exists,
@@ -586,8 +612,10 @@ int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host
 	uint8_t mac[6];
 	int ifindex, r;
 
-	r = link_index(&ctx->ns, inside, &ifindex, e);
-	if (r == -ENODEV)
+	/* Without the namespace (deleted behind our back) only the host can
+	 * hold the device: the kernel refunds physical devices on its own. */
+	r = ctx->ns.mnl ? link_index(&ctx->ns, inside, &ifindex, e) : -ENODEV;
+	if (r == -ENODEV && ctx->ns.mnl)
 		r = find_marked(ctx, orig, &ifindex, e);
 	if (r == -ENODEV) {
 		/* Not inside: if the host has it back already, we are done. */

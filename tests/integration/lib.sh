@@ -122,7 +122,7 @@ snapshot() {
 		# carrier) are left out: they are not ours to restore.
 		echo "== links"; ip -n "$HOST" -d -o link show | sed -E 's/^[0-9]+: //; s/link-netnsid [0-9]+//;
 			s/ (hello_timer|tcn_timer|topology_change_timer|gc_timer) +[0-9.]+//g;
-			s/,?(NO-CARRIER|LOWER_UP|M-DOWN)//g; s/state [A-Z]+ //' | sort
+			s/,?(NO-CARRIER|LOWER_UP|M-DOWN)//g; s/state [A-Z]+ //; s/qdisc [a-z_]+ //' | sort
 		echo "== addrs"; ip -n "$HOST" -o addr show | sed -E 's/^[0-9]+: //; s/valid_lft.*//; s/ tentative//' | sort
 		echo "== routes"; ip -n "$HOST" route show table all | sort
 		echo "== routes6"; ip -n "$HOST" -6 route show table all | sed -E 's/ linkdown//' | sort
