@@ -318,6 +318,30 @@ static int ensure_attrs(struct apply_ctx *ctx, const struct cfg_link *l, const s
 	return 0;
 }
 
+/* Push an undo that re-adds each gatewayed route leaving through ifindex
+ * (route_add replaces, so re-adding one that survived is harmless). */
+static int keep_routes_via(struct apply_ctx *ctx, int ifindex, struct error *e)
+{
+	for (size_t i = 0; i < ctx->live.n_routes; i++) {
+		const struct live_route *lr = &ctx->live.routes[i];
+		struct undo u = { .kind = U_ROUTE_READD };
+		int r;
+
+		if (lr->oif != ifindex || !lr->gw.family)
+			continue;
+		u.route.dst = lr->dst;
+		u.route.gw = lr->gw;
+		u.route.oif = lr->oif;
+		u.route.metric = lr->metric;
+		u.route.protocol = lr->protocol;
+		r = undo_push(ctx, &u, e);
+		if (r < 0)
+			return r;
+		ctx->changes--; /* bookkeeping only: nothing changed yet */
+	}
+	return 0;
+}
+
 /* Make the addresses on ifindex exactly `want`, ignoring link-local ones
  * the kernel manages. */
 static int ensure_addrs(struct apply_ctx *ctx, struct nl_sock *nl, bool host, int ifindex,
@@ -335,6 +359,11 @@ static int ensure_addrs(struct apply_ctx *ctx, struct nl_sock *nl, bool host, in
 			wanted |= cfg_addr_equal(&want->v[j], &a->a);
 		if (wanted)
 			continue;
+		/* Removing the address makes the kernel drop the routes through
+		 * gateways it made reachable; a rollback must put those back after
+		 * the address, so their undo goes on the stack first. */
+		if (!host && (r = keep_routes_via(ctx, ifindex, e)) < 0)
+			return r;
 		r = addr_del(nl, ifindex, &a->a, e);
 		if (r < 0)
 			return r;
