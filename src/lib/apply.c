@@ -7,6 +7,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "apply_int.h"
@@ -98,6 +99,13 @@ static int undo_one(struct apply_ctx *ctx, const struct undo *u, struct error *e
 		if (r == 0)
 			drop_record(ctx, ST_FILE, u->key);
 		return r;
+	case U_DIR_READD:
+		if (mkdir(u->key, 0755) < 0 && errno != EEXIST)
+			return err_set(e, -errno, "re-creating %s", u->key);
+		return state_add(ctx->st, ST_FILE, (const char *[STATE_FIELDS]){ u->key, "dir" }, e);
+	case U_FILE_READD:
+		r = file_write_atomic(u->key, u->blob ? u->blob : "", e);
+		return r < 0 ? r : state_add(ctx->st, ST_FILE, (const char *[STATE_FIELDS]){ u->key, "file" }, e);
 	case U_PROCESS:
 		return vpn_undo_process(ctx, u, e);
 	case U_NFT:
@@ -310,18 +318,21 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 	r = ctx->created ? 0 : live_read(&ctx->ns, LIVE_ALL, &ctx->live, e);
 	if (r < 0)
 		return r;
-	/* Removing what the config no longer has comes last: it is the one
-	 * step whose undo is not kept, so nothing may fail after it. */
 	if ((r = ns_sysctls(ctx, false, e)) < 0 || (r = loopback_up(ctx, e)) < 0 ||
 	    (r = links_apply(ctx, e)) < 0 || (r = ns_sysctls(ctx, true, e)) < 0 ||
 	    (r = routes_apply(ctx, e)) < 0 || (r = firewall_apply(ctx, e)) < 0 ||
-	    (r = files_apply(ctx, e)) < 0 || (r = links_remove_stale(ctx, e)) < 0)
+	    (r = files_apply(ctx, e)) < 0)
 		return r;
 	if (!ctx->st->complete || ctx->changes) {
 		ctx->st->complete = true;
 		r = state_save(ctx->st, e);
+		if (r < 0)
+			return r;
 	}
-	return r;
+	/* Removing links the config no longer has cannot be undone (a deleted
+	 * macvlan is gone), so it runs after everything else has succeeded,
+	 * the record included. */
+	return links_remove_stale(ctx, e);
 }
 
 int apply_up(const struct cfg *c, struct apply_result *ret, struct error *e)

@@ -134,10 +134,19 @@ static int remove_stale(struct apply_ctx *ctx, const struct ns_file *v, size_t n
 			wanted |= STREQ(v[i].path, rec->f[0]);
 		if (wanted)
 			continue;
+		/* Removed, but kept for a rollback: content and record come back. */
+		bool dir = STREQ(rec->f[1], "dir");
+		struct undo u = { .kind = dir ? U_DIR_READD : U_FILE_READD };
+		strscpy(u.key, sizeof(u.key), rec->f[0]);
+		if (!dir)
+			u.blob = read_small(rec->f[0]);
 		int r = file_remove(rec->f[0], e);
-		if (r < 0)
+		if (r == 0)
+			r = undo_push(ctx, &u, e);
+		if (r < 0) {
+			free(u.blob);
 			return r;
-		ctx->changes++;
+		}
 		state_drop(ctx->st, k, NULL);
 	}
 	return 0;

@@ -21,6 +21,8 @@ enum undo_kind {
 	U_SYSCTL,      /* restore a sysctl inside the namespace */
 	U_FILE,        /* remove a file we wrote, or put back its old content (blob) */
 	U_DIR,         /* remove a directory we created */
+	U_FILE_READD,  /* write back a file (blob) we removed, and its record */
+	U_DIR_READD,   /* re-create a directory we removed, and its record */
 	U_PROCESS,     /* stop a helper process we started (key = pid; its ST_PROCESS record) */
 	U_NFT,         /* nftables (apply_fw.c): host: blob NULL removes this namespace's host
 			* part (up=1: and drops its ST_NFT record), else blob is its old part;
