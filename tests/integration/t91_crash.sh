@@ -20,14 +20,15 @@
 #     and the measured duration of a whole `up` (so most land mid-apply).
 #     What each kill left is classified from outside: nothing, a partial
 #     state (a record without "complete", which `status` shows as
-#     "partial"), or a finished up.
+#     partial), or a finished up.
 #  2. A sweep that is not left to chance: strace delivers SIGKILL on entry
-#     to the n-th sendto (netlink), mount, unshare, rename, mkdir and write
-#     of `up`, for every n; the syscall does not run. That is every point
-#     between two state changes.
+#     to the n-th sendto (netlink), mount, unshare and rename of `up`, and
+#     to each mkdir that creates a directory and each sysctl write, for
+#     every n; the syscall does not run. That is every point between two
+#     state changes.
 # After every kill: `up` succeeds, the namespace equals the one a clean up
-# makes (links, addresses, routes, sysctls, /etc/netns files), `status`
-# says "up"; `down` succeeds and the host snapshot (links, addresses,
+# makes (links, addresses, routes, sysctls, /etc/netns files), `status
+# --json` says up and managed; `down` succeeds and the host snapshot (links, addresses,
 # routes, nft, sysctls, /run/netns, /run/netnsctl, /etc/netns) equals the
 # baseline; nic0 is home with its original name, MTU and MAC.
 source "$(dirname "$0")/lib.sh"
@@ -72,6 +73,11 @@ same() {
 }
 show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-200 | head -n 20 || true; }
 nic_line() { ip -n "$HOST" -o link show nic0 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
+# status_of: "STATE managed|unmanaged" from status --json.
+status_of() {
+	nctl status --json "$NS" 2>/dev/null | jq -r '.state + " " + (if .managed then "managed" else "unmanaged" end)' 2>/dev/null ||
+		echo "no status"
+}
 # what_was_left: classify the host right after a kill.
 what_was_left() {
 	local st=/run/netnsctl/$NS.state
@@ -86,7 +92,7 @@ recover() {
 	nctl up "$NS" >/dev/null 2>"$CFG/rec.err" || why="$why up after the kill failed: $(grep -v '^# + ' "$CFG/rec.err");"
 	now=$(same "$ref" nsdump)
 	[ "$now" = "$ref" ] || { why="$why namespace differs from a clean up;"; show_diff "$ref" "$now"; }
-	[[ "$(nctl status "$NS" 2>/dev/null | head -n1)" == "$NS: up (managed)" ]] || why="$why status is not 'up (managed)';"
+	[ "$(status_of)" = "up managed" ] || why="$why status --json does not say up and managed ($(status_of));"
 	nctl down "$NS" >/dev/null 2>"$CFG/rec.err" || why="$why down failed: $(grep -v '^# + ' "$CFG/rec.err");"
 	now=$(same "$baseline" hsnap)
 	[ "$now" = "$baseline" ] || { why="$why host differs from the baseline;"; show_diff "$baseline" "$now"; }
@@ -169,18 +175,28 @@ done
 echo "# random kills: ${left[nothing]} left nothing, ${left[partial]} a partial state, ${left[complete]} a finished up; $RECOVER_BAD failed to recover"
 
 # ---- 2. a kill before every state-changing syscall -------------------------------------
-# Count each syscall of a clean up, then kill on entry to the n-th one.
+# Trace a clean up (-y shows the file behind each fd), then kill on entry
+# to the n-th call of each syscall. Calls that change nothing are skipped:
+# a mkdir that finds the directory there (EEXIST), and writes that are not
+# sysctls (the state record's and the DNS files' contents are covered by
+# the kill before their rename, stdout by nothing).
 SYSCALLS=(sendto mount unshare rename mkdir write)
-ASAN_OPTIONS=detect_leaks=0 hostx strace -qq -f -o "$CFG/trace" -e trace="$(IFS=,; echo "${SYSCALLS[*]}")" \
+ASAN_OPTIONS=detect_leaks=0 hostx strace -qq -y -f -o "$CFG/trace" -e trace="$(IFS=,; echo "${SYSCALLS[*]}")" \
 	"$NETNSCTL" --config-dir "$CFG" up "$NS" >/dev/null 2>&1 || true
-declare -A count
-for sc in "${SYSCALLS[@]}"; do count[$sc]=$(grep -c " $sc(" "$CFG/trace" || true); done
-check "strace saw the netlink requests of up" test "${count[sendto]:-0}" -ge 10
+declare -A points_of
+for sc in "${SYSCALLS[@]}"; do
+	points_of[$sc]=$(grep -E "^[0-9]+ +$sc\(" "$CFG/trace" | awk -v sc="$sc" '
+		{ n++ }
+		sc == "mkdir" && !/= 0$/ { next }
+		sc == "write" && !/write\([0-9]+<\/proc\/sys\// { next }
+		{ printf "%d ", n }')
+done
+check "strace saw the netlink requests of up" test "$(wc -w <<<"${points_of[sendto]}")" -ge 10
 nctl down "$NS" >/dev/null 2>&1 || true
 declare -A sleft=([nothing]=0 [partial]=0 [complete]=0)
 RECOVER_BAD=0 points=0
 for sc in "${SYSCALLS[@]}"; do
-	for n in $(seq 1 "${count[$sc]:-0}"); do
+	for n in ${points_of[$sc]}; do
 		points=$((points + 1))
 		ASAN_OPTIONS=detect_leaks=0 hostx strace -qq -f -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" \
 			"$NETNSCTL" --config-dir "$CFG" up "$NS" >/dev/null 2>&1 && rc=0 || rc=$?
