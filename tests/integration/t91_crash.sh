@@ -152,13 +152,21 @@ CONF
 baseline=$(hsnap)
 
 # ---- reference: a clean up, timed ------------------------------------------------
-t0=$(date +%s%N)
 check "a clean up succeeds" hostx timeout 30 "$NETNSCTL" --config-dir "$CFG" up "$NS"
-T_US=$((($(date +%s%N) - t0) / 1000))
 ref=$(nsdump)
 like "$ref" "lan0.*mtu 1400" "the reference has lan0 inside with its MTU"
 check "a clean down succeeds" nctl down "$NS"
 is "$(same "$baseline" hsnap)" "$baseline" "the host is back to the baseline after the clean run"
+# The delays span one whole up, timed as the kills will run it (the
+# fastest of three warm runs: a slow outlier would waste kills after the end).
+T_US=
+for _ in 1 2 3; do
+	t0=$(date +%s%N)
+	hostx timeout 30 "$NETNSCTL" --config-dir "$CFG" up "$NS" >/dev/null 2>&1 || true
+	t=$((($(date +%s%N) - t0) / 1000))
+	[ -z "$T_US" ] || [ "$t" -lt "$T_US" ] && T_US=$t
+	nctl down "$NS" >/dev/null 2>&1 || true
+done
 echo "# a whole up takes about $T_US us here; kill delays are drawn from 100..$T_US us"
 
 # ---- 1. random delays --------------------------------------------------------------
