@@ -79,10 +79,10 @@ like "$(box netnsctl status 2>&1)" "t83-off\.service +inactive \(dead\)" "status
 comp='source /usr/share/bash-completion/bash_completion; source "$1"; compopt() { :; }
 	COMP_WORDS=(netnsctl join "$2"); COMP_CWORD=2; COMP_LINE="netnsctl join $2"; COMP_POINT=${#COMP_LINE}
 	_netnsctl netnsctl "$2" join; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "'
-is "$(box bash --norc -c "$comp" _ "$ROOT/completion/netnsctl.bash" t83-)" \
+is "$(box bash --norc -c "$comp" _ /usr/share/bash-completion/completions/netnsctl t83-)" \
 	"t83-bad.service t83-cli.service t83-off.service t83-run.service " \
 	"completion of 'netnsctl join t83-': the service units systemd knows"
-like "$(box bash --norc -c "$comp" _ "$ROOT/completion/netnsctl.bash" netns)" "^ ?$" \
+like "$(box bash --norc -c "$comp" _ /usr/share/bash-completion/completions/netnsctl netns)" "^ ?$" \
 	"and never netns@.service"
 
 box systemctl stop t83-run.service

@@ -46,6 +46,10 @@ sd_boot() {
 	chmod 0755 "$SD_STAGE"
 	install -Dm0755 "$NETNSCTL" "$SD_STAGE$sbindir/netnsctl"
 	install -Dm0755 "$NETNSCTL_GENERATOR" "$SD_STAGE$SD_GENDIR/netnsctl-generator"
+	# The box has its own /tmp, so nothing may be referenced under the
+	# checkout (a clone can live in /tmp): ship what tests use.
+	install -Dm0644 "$ROOT/completion/netnsctl.bash" \
+		"$SD_STAGE/usr/share/bash-completion/completions/netnsctl"
 	local u
 	for u in "$ROOT"/units/*.service "$ROOT"/units/*.socket; do
 		[ -f "$u" ] || continue
