@@ -230,10 +230,19 @@ static void scan_joins(const char *path, struct cfg_str_list *l)
 	size_t size = 0;
 	bool in_service = false;
 	unsigned lineno = 0;
-	FILE *f = fopen(path, "re");
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
-	if (!f)
+	/* The file was refused already; read it only if the parser would have
+	 * (a regular file within the size limit), never a FIFO or 1 GB. */
+	if (fd < 0)
 		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > CFG_MAX_FILE_SIZE ||
+	    !(f = fdopen(fd, "re"))) {
+		close(fd);
+		return;
+	}
 	while (getline(&line, &size, f) > 0) {
 		char *p = line + strspn(line, " \t"), *save = NULL;
 		lineno++;
