@@ -22,7 +22,7 @@ static struct nlmsghdr *addr_msg(char *buf, uint16_t type, uint16_t flags, int i
 
 int addr_add(struct nl_sock *nl, int ifindex, const struct cfg_addr *a, struct error *e)
 {
-	char buf[512], txt[64];
+	char buf[512] = { 0 }, txt[64];
 	struct nlmsghdr *nlh = addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, a);
 	int r;
 
@@ -37,7 +37,7 @@ int addr_add(struct nl_sock *nl, int ifindex, const struct cfg_addr *a, struct e
 
 int addr_del(struct nl_sock *nl, int ifindex, const struct cfg_addr *a, struct error *e)
 {
-	char buf[512], txt[64];
+	char buf[512] = { 0 }, txt[64];
 	struct nlmsghdr *nlh = addr_msg(buf, RTM_DELADDR, 0, ifindex, a);
 	int r = nl_transact(nl, nlh, e);
 
@@ -87,7 +87,7 @@ static const char *route_text(const struct route_spec *rt, char *buf, size_t siz
 
 int route_add(struct nl_sock *nl, const struct route_spec *rt, struct error *e)
 {
-	char buf[512], txt[160];
+	char buf[512] = { 0 }, txt[160];
 	int r = nl_transact(nl, route_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, rt), e);
 
 	return r < 0 ? err_set(e, r, "adding route %s", route_text(rt, txt, sizeof(txt))) : 0;
@@ -95,7 +95,7 @@ int route_add(struct nl_sock *nl, const struct route_spec *rt, struct error *e)
 
 int route_del(struct nl_sock *nl, const struct route_spec *rt, struct error *e)
 {
-	char buf[512], txt[160];
+	char buf[512] = { 0 }, txt[160];
 	struct nlmsghdr *nlh = route_msg(buf, RTM_DELROUTE, 0, rt);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	int r;

@@ -18,7 +18,7 @@ static void put_common(struct nlmsghdr *nlh, const char *name, uint32_t mtu, con
 
 int link_set(struct nl_sock *nl, int ifindex, const struct link_req *req, struct error *e)
 {
-	char buf[1024];
+	char buf[1024] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
@@ -56,7 +56,7 @@ static int index_cb(const struct nlmsghdr *nlh, void *data)
 
 int link_index(struct nl_sock *nl, const char *name, int *ret_ifindex, struct error *e)
 {
-	char buf[512];
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
 	struct index_ctx ctx = { 0 };
 	struct error tmp = { 0 };
@@ -78,7 +78,7 @@ int link_index(struct nl_sock *nl, const char *name, int *ret_ifindex, struct er
 
 int link_delete(struct nl_sock *nl, const char *name, struct error *e)
 {
-	char buf[512];
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
 	int r;
 
@@ -94,7 +94,7 @@ int link_delete(struct nl_sock *nl, const char *name, struct error *e)
 
 int link_create_veth(struct nl_sock *nl, const struct veth_req *req, struct error *e)
 {
-	char buf[2048];
+	char buf[2048] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
 					    sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -126,7 +126,7 @@ int link_create_veth(struct nl_sock *nl, const struct veth_req *req, struct erro
 int link_create_macvlan(struct nl_sock *nl, int parent_ifindex, const char *name, int ns_fd,
 			uint32_t mode, uint32_t mtu, const uint8_t *mac, struct error *e)
 {
-	char buf[1024];
+	char buf[1024] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
 					    sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);

@@ -230,7 +230,7 @@ static void reset_routes(void *data)
 
 int live_read(struct nl_sock *nl, unsigned what, struct live *l, struct error *e)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh;
 	int r;
 
@@ -300,7 +300,7 @@ static int get_link_cb(const struct nlmsghdr *nlh, void *data)
 
 int live_get_link(struct nl_sock *nl, const char *name, struct live_link *ret, struct error *e)
 {
-	char buf[512];
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
 	struct live_link tmp;
 	struct get_ctx ctx = { .out = &tmp };
@@ -359,7 +359,7 @@ static int uses_cb(const struct nlmsghdr *nlh, void *data)
 
 int live_default_route_uses(struct nl_sock *nl, int ifindex, bool *ret, struct error *e)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct uses_ctx ctx = { .ifindex = ifindex };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
 	int r = nl_dump(nl, nlh, uses_cb, NULL, &ctx, e);

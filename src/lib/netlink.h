@@ -30,7 +30,9 @@ int nl_open_in(struct nl_sock *s, int protocol, int ns_fd, struct error *e);
 void nl_close(struct nl_sock *s);
 
 /* Start a request in buf: header with type and flags (NLM_F_REQUEST is
- * added), followed by a zeroed family header of hdrlen bytes. */
+ * added), followed by a zeroed family header of hdrlen bytes. Callers
+ * zero the whole buffer: libmnl 1.0.4 does not zero attribute padding, and
+ * uninitialised bytes would go to the kernel. */
 struct nlmsghdr *nl_msg_start(void *buf, uint16_t type, uint16_t flags, size_t hdrlen);
 
 /* Send req, wait for the ACK. Returns 0 or -errno; on error the kernel's

@@ -188,7 +188,7 @@ static int read_routes(struct vctx *x, struct error *e)
 
 	routes_free(x);
 	for (size_t f = 0; f < ELEMENTSOF(families); f++) {
-		char buf[256];
+		char buf[256] = { 0 };
 		struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
 		struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 		rtm->rtm_family = (uint8_t)families[f];
@@ -236,7 +236,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 
 static int read_rules(struct vctx *x, int family, struct tables *t, struct error *e)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETRULE, 0, sizeof(struct fib_rule_hdr));
 	struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 
@@ -405,7 +405,7 @@ static int lookup_cb(const struct nlmsghdr *nlh, void *data)
  * when it has no route. */
 static int route_get(struct vctx *x, const struct cfg_addr *a, struct live_route *ret)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct lookup l = { 0 };
@@ -627,7 +627,7 @@ static int route_replay(struct vctx *x, const struct vroute *vr, struct error *e
 					 RTA_PREFSRC, RTA_METRICS, RTA_MULTIPATH, RTA_TABLE, RTA_PREF,
 					 RTA_VIA };
 	const struct nlmsghdr *old = vr->raw;
-	char buf[2048];
+	char buf[2048] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sizeof(struct rtmsg));
 	const struct nlattr *a;
 
@@ -754,7 +754,7 @@ static void check_fail_closed(struct vctx *x, bool disruptive)
 		note(detail, sizeof(detail), "%s", e.msg);
 	err_reset(&e);
 	if (tunnels_restore(x, s, n, &e) < 0) {
-		char buf[1400];
+		char buf[1400] = { 0 };
 		snprintf(x->rep->restore_error, sizeof(x->rep->restore_error),
 			 "putting the tunnel back failed (run `netnsctl up %s`): %s", x->c->name,
 			 err_format(&e, buf, sizeof(buf)));

@@ -102,7 +102,7 @@ int wg_key_read_file(const char *path, const char *key_name, struct cfg_loc loc,
 		     uint8_t key[CFG_KEY_LEN], struct error *e)
 {
 	_cleanup_close_ int fd = -1;
-	char buf[128], what[160];
+	char buf[128] = { 0 }, what[160];
 	ssize_t n;
 	int r;
 
@@ -764,7 +764,7 @@ static int write_all(int fd, const char *s, size_t n)
 /* The reply is "errno=N\n\n"; N is 0 or a (negative) errno. */
 static int read_reply(int fd, struct error *e)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	size_t len = 0;
 
 	while (len < sizeof(buf) - 1) {
