@@ -15,12 +15,13 @@ DESTDIR ?=
 VERSION := 0.1.0
 
 CC ?= cc
-# libsystemd and libnftables are only compiled against: src/lib/sdl.c and
-# src/lib/nftl.c load them with dlopen when a command needs them, so that
-# exec and up do not pay for loading them (and their dependencies).
+# Every library is only compiled against: src/lib/mnll.c, capl.c, sdl.c,
+# nftl.c and jsonl.c load libmnl, libcap-ng, libsystemd, libnftables and
+# libjansson with dlopen when a command needs them, so that no process pays
+# for mapping a library it does not use (exec uses none; see mnll.h).
 PKGS := libmnl libsystemd libcap-ng libnftables
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs libmnl libcap-ng 2>/dev/null) -ldl
+PKG_LIBS := -ldl
 
 O ?= build
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc/lib \

@@ -6,7 +6,6 @@
  * privilege drop follows bubblewrap; each step says why it is where it is. */
 #include "exec.h"
 
-#include <cap-ng.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -20,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "capl.h"
 #include "dns.h"
 #include "names.h"
 #include "netns.h"
@@ -51,8 +51,12 @@ static void closedirp(DIR **d)
 
 static int parse_one_cap(const char *name, size_t len, uint64_t *mask, struct error *e)
 {
+	const struct capl *L = capl_get();
 	char buf[64];
 	int cap;
+
+	if (!L)
+		return err_set(e, -errno, "loading libcap-ng.so.0");
 
 	if (len >= 4 && strncasecmp(name, "cap_", 4) == 0) {
 		name += 4;
@@ -62,7 +66,7 @@ static int parse_one_cap(const char *name, size_t len, uint64_t *mask, struct er
 		return err_cfg(e, NULL, 0, "invalid capability name '%.*s'", (int)len, name);
 	memcpy(buf, name, len);
 	buf[len] = '\0';
-	cap = capng_name_to_capability(buf);
+	cap = L->name_to_capability(buf);
 	if (cap < 0 || cap > 63)
 		return err_cfg(e, NULL, 0, "unknown capability '%s' (see capabilities(7))", buf);
 	*mask |= UINT64_C(1) << cap;
@@ -289,6 +293,9 @@ static int prepare(const struct exec_opts *o, struct exec_plan *p, struct error 
 		p->set_caps = true; /* a user gets no capabilities unless asked */
 		p->caps = 0;
 	}
+	/* Loaded now, while a failure still changes nothing. */
+	if (r == 0 && p->set_caps && !capl_get())
+		r = err_set(e, -errno, "loading libcap-ng.so.0");
 	if (r < 0)
 		return r;
 	r = ns_open(o->name, &p->ns_fd, e);
@@ -466,11 +473,11 @@ static int setup_mounts(struct exec_plan *p, struct error *e)
 
 /* ---- privileges -------------------------------------------------------- */
 
-static void caps_add(uint64_t caps, capng_type_t type)
+static void caps_add(const struct capl *L, uint64_t caps, capng_type_t type)
 {
 	for (unsigned c = 0; c < 64; c++)
 		if (caps & (UINT64_C(1) << c))
-			capng_update(CAPNG_ADD, type, c);
+			L->update(CAPNG_ADD, type, c);
 }
 
 static int capng_err(void)
@@ -483,13 +490,15 @@ static int capng_err(void)
  * in the effective set, which we have only until the uid changes. */
 static int drop_bounding(uint64_t keep, struct error *e)
 {
+	const struct capl *L = capl_get(); /* loaded by prepare() */
+
 	errno = 0;
-	if (capng_get_caps_process() < 0)
+	if (L->get_caps_process() < 0)
 		return err_set(e, capng_err(), "reading own capabilities");
-	capng_clear(CAPNG_SELECT_BOUNDS);
-	caps_add(keep, CAPNG_BOUNDING_SET);
+	L->clear(CAPNG_SELECT_BOUNDS);
+	caps_add(L, keep, CAPNG_BOUNDING_SET);
 	errno = 0;
-	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+	if (L->apply(CAPNG_SELECT_BOUNDS) < 0)
 		return err_set(e, capng_err(), "shrinking the capability bounding set");
 	return 0;
 }
@@ -540,13 +549,15 @@ static int switch_ids(const struct exec_plan *p, struct error *e)
  * the ambient set, which needs them permitted and inheritable first. */
 static int set_final_caps(uint64_t keep, struct error *e)
 {
-	capng_clear(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT);
-	caps_add(keep, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_AMBIENT);
+	const struct capl *L = capl_get(); /* loaded by prepare() */
+
+	L->clear(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT);
+	caps_add(L, keep, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_AMBIENT);
 	errno = 0;
-	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+	if (L->apply(CAPNG_SELECT_CAPS) < 0)
 		return err_set(e, capng_err(), "setting capabilities");
 	errno = 0;
-	if (capng_apply(CAPNG_SELECT_AMBIENT) < 0)
+	if (L->apply(CAPNG_SELECT_AMBIENT) < 0)
 		return err_set(e, capng_err(), "setting ambient capabilities");
 	return 0;
 }

@@ -24,6 +24,8 @@ int nl_open(struct nl_sock *s, int protocol, struct error *e)
 	int one = 1;
 
 	memset(s, 0, sizeof(*s));
+	if (mnll_load() < 0)
+		return err_set(e, -errno, "loading libmnl.so.0");
 	s->mnl = mnl_socket_open2(protocol, SOCK_CLOEXEC);
 	if (!s->mnl)
 		return err_set(e, -errno, "opening netlink socket");

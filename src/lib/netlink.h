@@ -9,6 +9,7 @@
 #include <linux/netlink.h>
 
 #include "error.h"
+#include "mnll.h"
 
 struct nl_sock {
 	struct mnl_socket *mnl;
