@@ -20,8 +20,10 @@
 # The connect rate uses bench/crr.c (client and echo server, in C), built
 # here unless CRR names a built one.
 # Environment: NETNSCTL (default build/netnsctl), FB_TIME=5 (seconds per
-# iperf3 run), FB_RUNS=5 (rounds; medians), FB_CONNS=2000 (connect-rate samples),
-# FB_IDLE=1000 (idle connections for the memory figure).
+# iperf3 run; 0 skips throughput), FB_RUNS=5 (rounds; medians), FB_CONNS=2000
+# (connect-rate samples), FB_IDLE=1000 (idle connections for the memory
+# figure), FB_PATHS="direct netnsctl proxyd socat" (the paths to measure;
+# the ratios need direct and proxyd).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -132,10 +134,11 @@ median() { sort -g | awk '{v[NR] = $1} END {printf "%.2f\n", v[int((NR + 1) / 2)
 declare -A where=([direct]=$X [netnsctl]=$H [proxyd]=$H [socat]=$H)
 declare -A bulk=([direct]=5201 [netnsctl]=15201 [proxyd]=15202 [socat]=15203)
 declare -A echo=([direct]=5300 [netnsctl]=15301 [proxyd]=15302 [socat]=15303)
-PATHS="direct netnsctl proxyd socat"
+PATHS=${FB_PATHS:-direct netnsctl proxyd socat}
 for _ in $(seq "$FB_RUNS"); do
 	for k in $PATHS; do
-		iperf1 "${where[$k]}" "${bulk[$k]}" >>"$W/gbps.$k"
+		touch "$W/gbps.$k"
+		[ "$FB_TIME" = 0 ] || iperf1 "${where[$k]}" "${bulk[$k]}" >>"$W/gbps.$k"
 		# crr prints median, mean, min, max (µs); keep "mean median".
 		nsenter --net="/run/netns/${where[$k]}" "$CRR" 127.0.0.1 "${echo[$k]}" "$FB_CONNS" | awk '{print $2, $1}' >>"$W/crr.$k"
 	done
@@ -156,7 +159,7 @@ read -r fd1 pipe1 rss1 <<<"$(fwd_stat)"
 touch "$W/idle.done"
 wait "$IDLE" || true
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) printf "-"; else printf "%.2f", a / b}'; }
 {
 	echo "## Forwarder benchmark ($(date -u +%Y-%m-%d), $(uname -r), $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) at the end)"
 	echo
