@@ -133,6 +133,7 @@ void undo_all(struct apply_ctx *ctx)
 
 static void ctx_release(struct apply_ctx *ctx)
 {
+	fw_async_free(ctx);
 	nl_close(&ctx->host);
 	nl_close(&ctx->ns);
 	live_free(&ctx->host_live);
@@ -311,6 +312,10 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 	r = open_or_create(ctx, &res->created, e);
 	if (r < 0)
 		return r;
+	/* From here the host firewall part loads alongside (apply_fw.c). */
+	r = fw_async_start(ctx, e);
+	if (r < 0)
+		return r;
 	r = nl_open_in(&ctx->ns, NETLINK_ROUTE, ctx->ns_fd, e);
 	if (r < 0)
 		return r;
@@ -342,6 +347,7 @@ int apply_up(const struct cfg *c, struct apply_result *ret, struct error *e)
 	int r = up_steps(&ctx, &res, e);
 
 	if (r < 0) {
+		fw_async_finish(&ctx, NULL);
 		undo_all(&ctx);
 		if (ctx.fresh)
 			state_remove(c->name, NULL);

@@ -27,7 +27,8 @@ struct nft_ctx;
 /* One libnftables context whose netlink socket is bound to a namespace. */
 struct nft_sess {
 	struct nft_ctx *ctx;
-	bool defer; /* a committed batch deleted something: see nft_close() */
+	bool defer;    /* a committed batch deleted something: see nft_close() */
+	bool no_fault; /* nft_run is not a fault-injection point: the caller counts it */
 };
 
 /* Open a context in the namespace ns_fd (-1: the caller's). The socket is

@@ -8,7 +8,8 @@
 #   | wan0 (uplink, default route)      |       $P"b"  [Publish] tcp 8080 too: conflicts with a
 #   | ve-... host ends                  |=====        $P"c"  Masquerade=yes, [Publish] 9090 and
 #   | table inet netnsctl (shared)      |                     udp 5353, Policy=drop, KillSwitch=yes
-#   +-----------------------------------+
+#   +-----------------------------------+             $P"d"  Masquerade=yes, [Publish] 9191, no
+#                                                             table inside (host part loaded ahead)
 #
 # Proves:
 #   - a [Publish] whose host port another namespace holds fails, naming
@@ -17,7 +18,8 @@
 #   - with the fault build, a failure at every kernel operation of `up` of
 #     $P"c" (the first user of the shared table, so its rollback must also
 #     delete the table and put the uplink's forwarding sysctl back) leaves
-#     zero residue;
+#     zero residue; the same for $P"d", whose host part is loaded on a
+#     thread while the links are made;
 #   - with the fault build, a failure at every operation of an `up` that
 #     changes a running $P"a" leaves its rules (host and inside) as before;
 #   - a fault at every operation of `down` is reported or absorbed, and a
@@ -50,7 +52,7 @@ fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tai
 [ -x "$NETNSCTL_FAULT" ] || { setup_world; not_ok "fault build missing at $NETNSCTL_FAULT (make fault)"; done_testing; exit 1; }
 setup_world
 hostx sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-A=${P}a B=${P}b C=${P}c
+A=${P}a B=${P}b C=${P}c D=${P}d
 fake_nic wan0
 ip -n "$HOST" addr add 203.0.113.1/24 dev wan0
 ip -n "$HOST" link set wan0 up
@@ -104,6 +106,19 @@ Policy=drop
 KillSwitch=yes
 CONF
 
+conf d <<'CONF'
+[Link]
+Kind=veth
+Address=10.64.4.2/24
+HostAddress=10.64.4.1/24
+Gateway=10.64.4.1
+Masquerade=yes
+
+[Publish]
+HostPort=9191
+Port=91
+CONF
+
 # ---- a host port another namespace holds -------------------------------------------------------
 check "up of $A succeeds" nctl up "$A"
 with_a=$(world)
@@ -121,33 +136,43 @@ is "$now" "$with_a" "the host (ruleset, sysctls, links, addresses, routes) is as
 is "$(inside "$A")" "$a_inside" "$A's table inside is untouched"
 
 # ---- a fault at every operation of a first up ------------------------------------------------------
+# sweep_first_up NAME WHY: NAME is the first user of the shared table.
+sweep_first_up() {
+	local n=$1 k K rc err now why
+	NETNSCTL_FAULT_REPORT=1 nctl_fault up "$n" >/dev/null 2>"$CFG/report" && rc=0 || rc=$?
+	is "$rc" 0 "up of $n ($2) with the fault build and no fault succeeds"
+	K=$(fault_ops "$CFG/report")
+	like "${K:-none}" "^[0-9]+$" "the fault build reports the operations of up ($K)"
+	like "$(ruleset)" "chain post-$n" "its host rules are loaded"
+	like "$(ruleset)" "net.ipv4.conf.wan0.forwarding=0" "the uplink's forwarding sysctl is registered for the last one to restore"
+	check "down of $n succeeds" nctl down "$n"
+	for k in $(seq 1 "${K:-0}"); do
+		NETNSCTL_FAULT_AT=$k nctl_fault up "$n" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
+		err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
+		now=$(eventually_same "$empty")
+		why=""
+		[ "$rc" -ne 0 ] || why="$why up succeeded;"
+		[[ "$err" == *"injected fault at operation $k "* ]] || why="$why fault not reported;"
+		[ ! -e "/run/netns/$n" ] || why="$why namespace left;"
+		[ ! -e "/run/netnsctl/$n.state" ] || why="$why record left;"
+		[ "$now" = "$empty" ] || why="$why host differs;"
+		if [ -z "$why" ]; then
+			ok "up of $n, fault at op $k/$K: fails and leaves zero residue"
+		else
+			not_ok "up of $n, fault at op $k/$K:$why"
+			echo "#   $err"
+			show_diff "$empty" "$now"
+			nctl down "$n" >/dev/null 2>&1 || true
+		fi
+	done
+}
 check "down of $A succeeds" nctl down "$A"
 is "$(eventually_same "$empty")" "$empty" "with nothing up, the host has no table and its sysctls back"
-NETNSCTL_FAULT_REPORT=1 nctl_fault up "$C" >/dev/null 2>"$CFG/report" && rc=0 || rc=$?
-is "$rc" 0 "up of $C with the fault build and no fault succeeds"
-K=$(fault_ops "$CFG/report")
-like "${K:-none}" "^[0-9]+$" "the fault build reports the operations of up ($K)"
-like "$(ruleset)" "chain post-$C" "its host rules are loaded"
-check "down of $C succeeds" nctl down "$C"
-for k in $(seq 1 "${K:-0}"); do
-	NETNSCTL_FAULT_AT=$k nctl_fault up "$C" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
-	err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
-	now=$(eventually_same "$empty")
-	why=""
-	[ "$rc" -ne 0 ] || why="$why up succeeded;"
-	[[ "$err" == *"injected fault at operation $k "* ]] || why="$why fault not reported;"
-	[ ! -e "/run/netns/$C" ] || why="$why namespace left;"
-	[ ! -e "/run/netnsctl/$C.state" ] || why="$why record left;"
-	[ "$now" = "$empty" ] || why="$why host differs;"
-	if [ -z "$why" ]; then
-		ok "up, fault at op $k/$K: fails and leaves zero residue"
-	else
-		not_ok "up, fault at op $k/$K:$why"
-		echo "#   $err"
-		show_diff "$empty" "$now"
-		nctl down "$C" >/dev/null 2>&1 || true
-	fi
-done
+sweep_first_up "$C" "a table inside: host part after it"
+# No table inside: the host part is loaded on a thread while the links are
+# made (apply_fw.c, fw_async_start), and the registry of the shared sysctl
+# in a second transaction.
+sweep_first_up "$D" "no table inside: host part loaded ahead"
 
 # ---- a fault at every operation of an up that changes a running namespace ------------------------------
 check "up of $A again succeeds" nctl up "$A"
