@@ -6,45 +6,38 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "dl.h"
+#include "util.h"
 
 struct mnll mnll_table;
 bool mnll_loaded;
-static int mnll_state; /* 0 not tried, 1 loaded, -errno failed */
 
-static int load(void)
-{
-	void *h = dlopen("libmnl.so.0", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h)
-		return -ELIBACC;
-#define MNLL_SYM(f)                                        \
-	*(void **)&mnll_table.f = dlsym(h, #f);            \
-	if (!mnll_table.f)                                 \
-		return -ENOSYS;
+static const struct dl_sym syms[] = {
+#define MNLL_SYM(f) DL_SYM(struct mnll, f, #f),
 	MNLL_FUNCS(MNLL_SYM)
 #undef MNLL_SYM
-	return 1; /* the handle stays open for the life of the process */
-}
+};
+
+static struct dl_lib lib = { "libmnl.so.0", RTLD_NOW | RTLD_LOCAL, syms, ELEMENTSOF(syms), &mnll_table, 0 };
 
 int mnll_load(void)
 {
-	if (mnll_state == 0)
-		mnll_state = load();
-	mnll_loaded = mnll_state > 0;
-	if (mnll_state < 0) {
-		errno = -mnll_state;
-		return mnll_state;
-	}
+	if (!dl_get(&lib))
+		return -errno;
+	mnll_loaded = true;
 	return 0;
 }
 
 const struct mnll *mnll_must(void)
 {
-	if (mnll_load() < 0) {
+	int r = mnll_load();
+
+	if (r < 0) {
 		/* Reached only by code that builds a message without having
 		 * opened a socket first (nl_open reports the failure). */
-		const char *why = dlerror();
-		fprintf(stderr, "netnsctl: cannot load libmnl.so.0: %s\n", why ? why : "a symbol is missing");
+		fprintf(stderr, "netnsctl: cannot load libmnl.so.0: %s\n", strerror(-r));
 		abort();
 	}
 	return &mnll_table;
