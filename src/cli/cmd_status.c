@@ -20,19 +20,6 @@
 
 /* ---- links ------------------------------------------------------------------ */
 
-/* What kind a live link is, as the config would call it. */
-static const char *link_kind(const struct ns_info *i, const struct live_link *l)
-{
-	if (l->flags & IFF_LOOPBACK)
-		return "loopback";
-	if (strncmp(l->alias, "netnsctl:", 9) == 0)
-		return "physical";
-	for (size_t k = 0; i->cfg && k < i->cfg->n_links; k++)
-		if (STREQ(i->cfg->links[k].name.v, l->name))
-			return link_kind_to_string((enum link_kind)i->cfg->links[k].kind.v);
-	return l->kind[0] ? l->kind : "device";
-}
-
 /* Administrative state, and whether the link can carry traffic: a link
  * that is up but whose peer or cable is not shows "no-carrier". */
 static const char *link_state(const struct live_link *l, enum tcolor *ret_color)
@@ -80,7 +67,7 @@ static void print_links(const struct ns_info *i, bool color)
 		bool first = true;
 
 		table_add(t, l->name, TC_NONE);
-		table_add(t, link_kind(i, l), TC_NONE);
+		table_add(t, ns_info_link_kind(i, l), TC_NONE);
 		table_add(t, state, c);
 		table_addf(t, TC_NONE, "%u", l->mtu);
 		if (l->has_mac && !(l->flags & IFF_LOOPBACK))
@@ -365,26 +352,35 @@ static void print_human(const struct ns_info *i, struct sd_query *q)
 
 static int status_all(struct cli *cli, const struct cmd_flags *fl, struct sd_query *q)
 {
+	static char outbuf[1 << 16];
+	struct ns_reader rd;
 	char **names = NULL;
 	struct error e = { 0 };
 	size_t n = 0;
 
+	/* A namespace's JSON is about 800 bytes: stdio's default 4 KiB
+	 * buffer made a write every few namespaces. */
+	if (fl->json)
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	/* One pass: each namespace is read once, with detail. */
-	if (ns_info_names(cli->config_dir, &names, &n, &e) < 0)
+	if (ns_reader_open(&rd, cli->config_dir, &e) < 0)
 		return cli_error(&e);
+	if (ns_reader_names(&rd, &names, &n, &e) < 0) {
+		ns_reader_close(&rd);
+		return cli_error(&e);
+	}
 	if (fl->json)
 		printf("[");
 	for (size_t k = 0; k < n; k++) {
 		struct ns_info full;
 		struct error fe = { 0 };
-		if (ns_info_read(cli->config_dir, names[k], true, &full, &fe) < 0) {
+		if (ns_reader_read(&rd, names[k], true, &full, &fe) < 0) {
 			cli_error(&fe);
 			continue;
 		}
 		if (fl->json) {
 			if (k)
 				printf(",");
-			fflush(stdout);
 			status_json(stdout, &full, false);
 		} else {
 			if (k)
@@ -396,6 +392,7 @@ static int status_all(struct cli *cli, const struct cmd_flags *fl, struct sd_que
 	if (fl->json)
 		printf("]\n");
 	strv_free(names, n);
+	ns_reader_close(&rd);
 	return 0;
 }
 

@@ -1046,11 +1046,12 @@ int cfg_parse_text(struct cfg *c, const char *text, size_t len, const char *file
 }
 
 /* Refuse files anyone but root could have written, as sshd does. Only
- * enforced when running as root: an unprivileged `check` may read anything
- * it can open. */
-static int check_owner(const struct stat *st, const char *path, const char *what, struct error *e)
+ * enforced when running as root (the caller asks geteuid() once per load):
+ * an unprivileged `check` may read anything it can open. */
+static int check_owner(const struct stat *st, const char *path, const char *what, bool root,
+		       struct error *e)
 {
-	if (geteuid() != 0)
+	if (!root)
 		return 0;
 	if (st->st_uid != 0)
 		return err_cfg(e, path, 0, "refusing %s not owned by root (owner uid %u)", what,
@@ -1064,7 +1065,7 @@ static int check_owner(const struct stat *st, const char *path, const char *what
 	return 0;
 }
 
-int cfg_parse_file(struct cfg *c, const char *path, struct error *e)
+static int parse_file(struct cfg *c, const char *path, bool root, struct error *e)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
@@ -1093,7 +1094,7 @@ int cfg_parse_file(struct cfg *c, const char *path, struct error *e)
 	if ((uint64_t)st.st_size > CFG_MAX_FILE_SIZE)
 		return err_cfg(e, path, 0, "file too large (%lld bytes; the limit is %u)",
 			       (long long)st.st_size, CFG_MAX_FILE_SIZE);
-	r = check_owner(&st, path, "config file", e);
+	r = check_owner(&st, path, "config file", root, e);
 	if (r < 0)
 		return r;
 	text = malloc((size_t)st.st_size + 1);
@@ -1112,6 +1113,11 @@ int cfg_parse_file(struct cfg *c, const char *path, struct error *e)
 	return cfg_parse_text(c, text, off, path, e);
 }
 
+int cfg_parse_file(struct cfg *c, const char *path, struct error *e)
+{
+	return parse_file(c, path, geteuid() == 0, e);
+}
+
 const char *cfg_dir(const char *explicit_dir)
 {
 	const char *env;
@@ -1128,7 +1134,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Parse DIR/NAME.conf.d/ *.conf in lexical order; a missing dir is fine. */
-static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
+static int parse_dropins(struct cfg *c, const char *dropin_dir, bool root, struct error *e)
 {
 	int dfd = open(dropin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d;
@@ -1156,7 +1162,7 @@ static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
 	if (fstat(dirfd(d), &st) < 0)
 		r = err_set(e, -errno, "inspecting %s", dropin_dir);
 	else
-		r = check_owner(&st, dropin_dir, "drop-in directory", e);
+		r = check_owner(&st, dropin_dir, "drop-in directory", root, e);
 	if (r < 0)
 		goto out;
 	while ((de = readdir(d))) {
@@ -1176,7 +1182,7 @@ static int parse_dropins(struct cfg *c, const char *dropin_dir, struct error *e)
 		if (snprintf(path, sizeof(path), "%s/%s", dropin_dir, names[i]) >= (int)sizeof(path))
 			r = err_set(e, -ENAMETOOLONG, "reading %s/%s", dropin_dir, names[i]);
 		else
-			r = cfg_parse_file(c, path, e);
+			r = parse_file(c, path, root, e);
 	}
 out:
 	for (size_t i = 0; i < n; i++)
@@ -1186,43 +1192,48 @@ out:
 	return r;
 }
 
-static int check_dir(const char *dir, struct error *e)
+static int check_dir(const char *dir, bool root, struct error *e)
 {
 	struct stat st;
 
 	if (stat(dir, &st) < 0)
 		return errno == ENOENT ? 0 : err_set(e, -errno, "inspecting %s", dir);
-	return check_owner(&st, dir, "config directory", e);
+	return check_owner(&st, dir, "config directory", root, e);
 }
 
-int cfg_load(const char *dir, const char *name, struct cfg **ret, struct error *e)
+static int invalid_name(const char *name, struct error *e)
 {
-	_cleanup_cfg_ struct cfg *c = NULL;
+	return err_cfg(e, NULL, 0,
+		       "invalid namespace name '%.64s' (1-64 characters of A-Z a-z 0-9 _ . -, not '.' or '..')",
+		       name);
+}
+
+static int no_config(const char *path, const char *name, struct error *e)
+{
+	int r = err_set(e, -ENOENT, "no configuration for '%s' (expected %s)", name, path);
+
+	if (e)
+		e->kind = ERR_CONFIG; /* a usage error: exit 2 */
+	return r;
+}
+
+/* DIR/NAME.conf, known to exist, then its drop-ins unless the caller knows
+ * there is no NAME.conf.d; then the checks that need the whole config. */
+static int load_files(const char *dir, const char *name, bool root, bool dropins, struct cfg **ret,
+		      struct error *e)
+{
+	_cleanup_cfg_ struct cfg *c = cfg_new();
 	char path[PATH_MAX];
 	int r;
 
-	if (!ns_name_valid(name))
-		return err_cfg(e, NULL, 0,
-			       "invalid namespace name '%.64s' (1-64 characters of A-Z a-z 0-9 _ . -, not '.' or '..')",
-			       name);
-	r = check_dir(dir, e);
-	if (r < 0)
-		return r;
-	c = cfg_new();
 	if (!c)
 		return err_set(e, -ENOMEM, "loading %s", name);
 	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
-	if (access(path, F_OK) < 0 && errno == ENOENT) {
-		r = err_set(e, -ENOENT, "no configuration for '%s' (expected %s)", name, path);
-		if (e)
-			e->kind = ERR_CONFIG; /* a usage error: exit 2 */
-		return r;
-	}
-	r = cfg_parse_file(c, path, e);
+	r = parse_file(c, path, root, e);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/%s.conf.d", dir, name);
-	r = parse_dropins(c, path, e);
+	r = dropins ? parse_dropins(c, path, root, e) : 0;
 	if (r < 0)
 		return r;
 	if (c->name_loc.line && !STREQ(c->name, name))
@@ -1235,6 +1246,141 @@ int cfg_load(const char *dir, const char *name, struct cfg **ret, struct error *
 		return r;
 	*ret = TAKE_PTR(c);
 	return 0;
+}
+
+int cfg_load(const char *dir, const char *name, struct cfg **ret, struct error *e)
+{
+	bool root = geteuid() == 0;
+	char path[PATH_MAX];
+	int r;
+
+	if (!ns_name_valid(name))
+		return invalid_name(name, e);
+	r = check_dir(dir, root, e);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return no_config(path, name, e);
+	return load_files(dir, name, root, true, ret, e);
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void cfg_dir_index_free(struct cfg_dir_index *x)
+{
+	free_names(x->confs, x->n_confs);
+	free_names(x->dropins, x->n_dropins);
+	free_names(x->probe, x->n_probe);
+	memset(x, 0, sizeof(*x));
+}
+
+/* NAME if entry is NAME followed by suffix and NAME is a valid namespace
+ * name; else NULL. */
+static const char *entry_name(const char *entry, const char *suffix, char buf[NS_NAME_MAX + 1])
+{
+	size_t len = strlen(entry), sl = strlen(suffix);
+
+	if (len <= sl || len - sl > NS_NAME_MAX || !STREQ(entry + len - sl, suffix))
+		return NULL;
+	memcpy(buf, entry, len - sl);
+	buf[len - sl] = '\0';
+	return ns_name_valid(buf) ? buf : NULL;
+}
+
+static int add_name(char ***v, size_t *n, const char *name)
+{
+	char **slot = array_append(v, n, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	if (!(*slot = strdup(name))) {
+		(*n)--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* qsort's base may not be NULL, which an empty list is. */
+static void sort_names(char **v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_str);
+}
+
+int cfg_dir_index_read(struct cfg_dir_index *x, const char *dir, struct error *e)
+{
+	DIR *d;
+	int r = 0;
+
+	memset(x, 0, sizeof(*x));
+	x->dir = dir;
+	x->root = geteuid() == 0;
+	x->dir_r = check_dir(dir, x->root, &x->dir_e);
+	d = opendir(dir);
+	for (struct dirent *de; d && r == 0 && (de = readdir(d));) {
+		char buf[NS_NAME_MAX + 1];
+		const char *name;
+
+		if ((name = entry_name(de->d_name, ".conf", buf))) {
+			r = add_name(&x->confs, &x->n_confs, name);
+			if (r == 0 && de->d_type != DT_REG && de->d_type != DT_DIR)
+				r = add_name(&x->probe, &x->n_probe, name);
+		}
+		else if ((name = entry_name(de->d_name, ".conf.d", buf)))
+			r = add_name(&x->dropins, &x->n_dropins, name);
+	}
+	if (d)
+		closedir(d);
+	if (r < 0) {
+		cfg_dir_index_free(x);
+		return err_set(e, r, "listing %s", dir);
+	}
+	sort_names(x->confs, x->n_confs);
+	sort_names(x->dropins, x->n_dropins);
+	sort_names(x->probe, x->n_probe);
+	return 0;
+}
+
+static bool in_sorted(char *const *v, size_t n, const char *name)
+{
+	return n && bsearch(&name, v, n, sizeof(*v), cmp_str);
+}
+
+bool cfg_dir_index_has(const struct cfg_dir_index *x, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!in_sorted(x->confs, x->n_confs, name))
+		return false;
+	if (!in_sorted(x->probe, x->n_probe, name))
+		return true;
+	snprintf(path, sizeof(path), "%s/%s.conf", x->dir, name);
+	return access(path, F_OK) == 0;
+}
+
+int cfg_load_indexed(const struct cfg_dir_index *x, const char *name, struct cfg **ret,
+		     struct error *e)
+{
+	char path[PATH_MAX];
+
+	if (!ns_name_valid(name))
+		return invalid_name(name, e);
+	if (x->dir_r < 0) {
+		if (e)
+			*e = x->dir_e;
+		return x->dir_r;
+	}
+	if (!cfg_dir_index_has(x, name)) {
+		snprintf(path, sizeof(path), "%s/%s.conf", x->dir, name);
+		return no_config(path, name, e);
+	}
+	return load_files(x->dir, name, x->root, in_sorted(x->dropins, x->n_dropins, name), ret, e);
 }
 
 int cfg_load_path(const char *path, struct cfg **ret, struct error *e)

@@ -267,6 +267,33 @@ int cfg_parse_file(struct cfg *c, const char *path, struct error *e);
  * defaults and validate. -ENOENT (with a message) if NAME.conf is absent. */
 int cfg_load(const char *dir, const char *name, struct cfg **ret, struct error *e);
 
+/* One read of a config directory, for commands that load many configs from
+ * it (list, status): which NAME.conf and NAME.conf.d entries exist, and the
+ * directory's ownership verdict, so that each load skips the stat, access,
+ * geteuid and drop-in probes cfg_load makes for a single name. */
+struct cfg_dir_index {
+	const char *dir;   /* borrowed */
+	bool root;         /* geteuid() == 0: ownership is enforced */
+	int dir_r;         /* the directory's own check; < 0 refuses every config */
+	struct error dir_e;
+	char **confs;      /* NAME of every valid NAME.conf entry, sorted */
+	size_t n_confs;
+	char **dropins;    /* NAME of every NAME.conf.d entry of any type, sorted */
+	size_t n_dropins;
+	char **probe;      /* NAME.conf entries that may not exist for access(2): symbolic
+			    * links (perhaps dangling) and unknown types; sorted */
+	size_t n_probe;
+};
+
+/* Read dir once; a missing directory gives an empty index. */
+int cfg_dir_index_read(struct cfg_dir_index *x, const char *dir, struct error *e);
+void cfg_dir_index_free(struct cfg_dir_index *x);
+/* Whether DIR/NAME.conf exists, as access(F_OK) would say. */
+bool cfg_dir_index_has(const struct cfg_dir_index *x, const char *name);
+/* cfg_load with what the index knows: the same result and errors. */
+int cfg_load_indexed(const struct cfg_dir_index *x, const char *name, struct cfg **ret,
+		     struct error *e);
+
 /* Load an arbitrary file (for `check FILE`): name from the file's base name. */
 int cfg_load_path(const char *path, struct cfg **ret, struct error *e);
 

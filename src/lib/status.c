@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "status.h"
 
-#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 
@@ -22,21 +23,53 @@ const char *ns_state_to_string(enum ns_state s)
 	}
 }
 
-static void read_cfg(const char *cfg_dir, struct ns_info *i)
+/* A reader without an index (ns_info_read, one name) asks the file system
+ * about that one config, as cfg_load does. */
+static void read_cfg(const struct ns_reader *rd, struct ns_info *i)
 {
 	char path[512];
 	struct error e = { 0 };
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s.conf", cfg_dir, i->name);
-	if (access(path, F_OK) < 0)
-		return;
-	i->configured = true;
-	if (cfg_load(cfg_dir, i->name, &i->cfg, &e) < 0)
+	if (rd->cfgs.dir) {
+		if (!cfg_dir_index_has(&rd->cfgs, i->name))
+			return;
+		i->configured = true;
+		r = cfg_load_indexed(&rd->cfgs, i->name, &i->cfg, &e);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s.conf", rd->cfg_dir, i->name);
+		if (access(path, F_OK) < 0)
+			return;
+		i->configured = true;
+		r = cfg_load(rd->cfg_dir, i->name, &i->cfg, &e);
+	}
+	if (r < 0)
 		err_format(&e, i->cfg_error, sizeof(i->cfg_error));
 }
 
-int ns_info_read(const char *cfg_dir, const char *name, bool detail, struct ns_info *ret,
-		 struct error *e)
+/* nl_open_in, coming back to the reader's own namespace when it has one
+ * open: opening /proc/thread-self/ns/net for every namespace was a path
+ * walk through procfs each time. */
+static int open_nl_in(const struct ns_reader *rd, struct nl_sock *nl, int ns_fd, struct error *e)
+{
+	int r;
+
+	if (rd->self_fd < 0)
+		return nl_open_in(nl, NETLINK_ROUTE, ns_fd, e);
+	if (setns(ns_fd, CLONE_NEWNET) < 0)
+		return err_set(e, -errno, "entering network namespace");
+	r = nl_open(nl, NETLINK_ROUTE, e);
+	if (setns(rd->self_fd, CLONE_NEWNET) < 0) {
+		/* Cannot happen for a namespace we were just in; never continue
+		 * in the wrong namespace. */
+		perror("netnsctl: returning to own network namespace");
+		abort();
+	}
+	return r;
+}
+
+int ns_reader_read(const struct ns_reader *rd, const char *name, bool detail, struct ns_info *ret,
+		   struct error *e)
 {
 	struct ns_info i = { 0 };
 	struct nl_sock nl;
@@ -45,7 +78,7 @@ int ns_info_read(const char *cfg_dir, const char *name, bool detail, struct ns_i
 	if (!ns_name_valid(name))
 		return err_cfg(e, NULL, 0, "invalid namespace name '%.64s'", name);
 	strscpy(i.name, sizeof(i.name), name);
-	read_cfg(cfg_dir, &i);
+	read_cfg(rd, &i);
 	r = state_load(name, &i.st, e);
 	if (r < 0 && r != -ENOENT)
 		goto fail;
@@ -58,7 +91,7 @@ int ns_info_read(const char *cfg_dir, const char *name, bool detail, struct ns_i
 		return 0;
 	}
 	i.state = i.managed && !i.st->complete ? NS_PARTIAL : NS_UP;
-	r = nl_open_in(&nl, NETLINK_ROUTE, fd, e);
+	r = open_nl_in(rd, &nl, fd, e);
 	close(fd);
 	if (r < 0)
 		goto fail;
@@ -78,6 +111,14 @@ fail:
 	return err_set(e, r, "reading status of '%s'", name);
 }
 
+int ns_info_read(const char *cfg_dir, const char *name, bool detail, struct ns_info *ret,
+		 struct error *e)
+{
+	const struct ns_reader one = { .cfg_dir = cfg_dir, .self_fd = -1 };
+
+	return ns_reader_read(&one, name, detail, ret, e);
+}
+
 void ns_info_free(struct ns_info *i)
 {
 	cfg_free(i->cfg);
@@ -87,77 +128,94 @@ void ns_info_free(struct ns_info *i)
 	memset(i, 0, sizeof(*i));
 }
 
-static int cmp_name(const void *a, const void *b)
+int ns_reader_open(struct ns_reader *rd, const char *cfg_dir, struct error *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	int r;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->cfg_dir = cfg_dir;
+	/* If this fails, nl_open_in tries again per namespace and reports it
+	 * there, against the namespace, as it did before the reader. */
+	rd->self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	r = cfg_dir_index_read(&rd->cfgs, cfg_dir, e);
+	if (r < 0)
+		ns_reader_close(rd);
+	return r;
 }
 
-/* Names from /run/netns and from DIR/ *.conf, merged without duplicates. */
-int ns_info_names(const char *cfg_dir, char ***ret, size_t *ret_n, struct error *e)
+void ns_reader_close(struct ns_reader *rd)
 {
-	char **v = NULL;
-	size_t n = 0, n_live;
-	DIR *d;
-	int r = ns_list(&v, &n, e);
+	if (rd->self_fd >= 0)
+		close(rd->self_fd);
+	cfg_dir_index_free(&rd->cfgs);
+	memset(rd, 0, sizeof(*rd));
+	rd->self_fd = -1;
+}
+
+/* Names from /run/netns and from DIR/ *.conf: two sorted lists merged, a
+ * name in both taken once. */
+int ns_reader_names(const struct ns_reader *rd, char ***ret, size_t *ret_n, struct error *e)
+{
+	char **live = NULL, **v = NULL, *const *cf = rd->cfgs.confs;
+	size_t n_live = 0, n = 0, a = 0, b = 0, n_cf = rd->cfgs.n_confs;
+	int r = ns_list(&live, &n_live, e);
 
 	if (r < 0)
 		return r;
-	n_live = n; /* sorted by ns_list: searched with bsearch below */
-	d = opendir(cfg_dir);
-	for (struct dirent *de; d && (de = readdir(d));) {
-		size_t len = strlen(de->d_name);
-		char name[NS_NAME_MAX + 8];
-		const char *key = name;
-		if (len <= 5 || len > NS_NAME_MAX + 5 || !STREQ(de->d_name + len - 5, ".conf"))
+	v = calloc(n_live + n_cf + 1, sizeof(*v));
+	while (v && (a < n_live || b < n_cf)) {
+		int c = a == n_live ? 1 : b == n_cf ? -1 : strcmp(live[a], cf[b]);
+		if (c < 0) {
+			v[n++] = live[a];
+			live[a++] = NULL;
 			continue;
-		memcpy(name, de->d_name, len - 5);
-		name[len - 5] = '\0';
-		if (!ns_name_valid(name))
-			continue;
-		/* Config names are unique among themselves (one file each). */
-		if (n_live && bsearch(&key, v, n_live, sizeof(*v), cmp_name))
-			continue;
-		char **slot = array_append(&v, &n, sizeof(*slot));
-		if (!slot || !(*slot = strdup(name))) {
-			if (slot)
-				n--;
-			r = err_set(e, -ENOMEM, "listing namespaces");
-			break;
+		}
+		if (c == 0)
+			a++; /* the same name: live[a] is freed below */
+		if (!(v[n++] = strdup(cf[b++]))) {
+			n--;
+			strv_free(v, n);
+			v = NULL;
 		}
 	}
-	if (d)
-		closedir(d);
-	if (r < 0) {
-		strv_free(v, n);
-		return r;
-	}
-	qsort(v, n, sizeof(*v), cmp_name);
+	strv_free(live, n_live);
+	if (!v)
+		return err_set(e, -ENOMEM, "listing namespaces");
 	*ret = v;
 	*ret_n = n;
 	return 0;
 }
 
-int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struct error *e)
+int ns_info_names(const char *cfg_dir, char ***ret, size_t *ret_n, struct error *e)
 {
-	char **names = NULL;
-	size_t n = 0;
-	struct ns_info *v;
-	int r = ns_info_names(cfg_dir, &names, &n, e);
-
+	struct ns_reader rd;
+	int r = ns_reader_open(&rd, cfg_dir, e);
 
 	if (r < 0)
 		return r;
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v) {
-		strv_free(names, n);
-		return err_set(e, -ENOMEM, "listing namespaces");
-	}
-	for (size_t k = 0; k < n; k++) {
+	r = ns_reader_names(&rd, ret, ret_n, e);
+	ns_reader_close(&rd);
+	return r;
+}
+
+int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struct error *e)
+{
+	struct ns_reader rd;
+	char **names = NULL;
+	size_t n = 0;
+	struct ns_info *v = NULL;
+	int r = ns_reader_open(&rd, cfg_dir, e);
+
+	if (r >= 0)
+		r = ns_reader_names(&rd, &names, &n, e);
+	if (r >= 0 && !(v = calloc(n ? n : 1, sizeof(*v))))
+		r = err_set(e, -ENOMEM, "listing namespaces");
+	for (size_t k = 0; r >= 0 && k < n; k++) {
 		struct error one = { 0 };
 		/* One broken entry (say, a file in /run/netns that is not a
 		 * namespace, as while `ip netns add` runs) must not hide the
 		 * others: it is listed with its error instead. */
-		if (ns_info_read(cfg_dir, names[k], false, &v[k], &one) < 0) {
+		if (ns_reader_read(&rd, names[k], false, &v[k], &one) < 0) {
 			memset(&v[k], 0, sizeof(v[k]));
 			strscpy(v[k].name, sizeof(v[k].name), names[k]);
 			v[k].state = NS_PARTIAL;
@@ -165,6 +223,9 @@ int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struc
 		}
 	}
 	strv_free(names, n);
+	ns_reader_close(&rd);
+	if (r < 0)
+		return r;
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -189,7 +250,7 @@ const char *ns_info_host_peer(const struct ns_info *i, const struct live_link *l
 	return NULL;
 }
 
-static const char *link_kind_live(const struct ns_info *i, const struct live_link *l)
+const char *ns_info_link_kind(const struct ns_info *i, const struct live_link *l)
 {
 	if (l->flags & IFF_LOOPBACK)
 		return "loopback";
@@ -218,7 +279,7 @@ static void json_link(struct json *j, const struct ns_info *i, const struct live
 	json_object_begin(j);
 	json_kv_string(j, "name", l->name);
 	json_kv_int(j, "ifindex", l->ifindex);
-	json_kv_string(j, "kind", link_kind_live(i, l));
+	json_kv_string(j, "kind", ns_info_link_kind(i, l));
 	json_kv_string(j, "state", (l->flags & IFF_UP) ? "up" : "down");
 	json_kv_string(j, "operstate", operstate_name(l->operstate));
 	json_kv_int(j, "mtu", l->mtu);
