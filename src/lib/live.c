@@ -232,6 +232,7 @@ int live_read(struct nl_sock *nl, unsigned what, struct live *l, struct error *e
 {
 	char buf[256] = { 0 };
 	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
 	int r;
 
 	memset(l, 0, sizeof(*l));
@@ -250,6 +251,13 @@ int live_read(struct nl_sock *nl, unsigned what, struct live *l, struct error *e
 	}
 	if (what & LIVE_ROUTES) {
 		nlh = nl_msg_start(buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
+		/* Ask only for what route_cb keeps. On a socket with
+		 * NETLINK_GET_STRICT_CHK the kernel filters (the local
+		 * tables were most of a namespace's routes, and filling them
+		 * most of the dump's cost); others ignore the fields. */
+		rtm = mnl_nlmsg_get_payload(nlh);
+		rtm->rtm_table = RT_TABLE_MAIN;
+		rtm->rtm_type = RTN_UNICAST;
 		r = nl_dump(nl, nlh, route_cb, reset_routes, l, e);
 		if (r < 0)
 			goto fail;

@@ -10,6 +10,10 @@
 #include "netns.h"
 #include "nft.h"
 
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
 const char *ns_state_to_string(enum ns_state s)
 {
 	switch (s) {
@@ -73,7 +77,7 @@ int ns_reader_read(const struct ns_reader *rd, const char *name, bool detail, st
 {
 	struct ns_info i = { 0 };
 	struct nl_sock nl;
-	int fd = -1, r;
+	int fd = -1, one = 1, r;
 
 	if (!ns_name_valid(name))
 		return err_cfg(e, NULL, 0, "invalid namespace name '%.64s'", name);
@@ -95,6 +99,11 @@ int ns_reader_read(const struct ns_reader *rd, const char *name, bool detail, st
 	close(fd);
 	if (r < 0)
 		goto fail;
+	/* Best effort, as `ip route` does: with strict checking the kernel
+	 * honours live_read's filter on routes (main table, unicast) and
+	 * leaves out the cached exceptions (RTM_F_CLONED) it otherwise adds. */
+	if (detail)
+		mnl_socket_setsockopt(nl.mnl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	r = live_read(&nl, detail ? LIVE_ALL : LIVE_LINKS, &i.live, e);
 	nl_close(&nl);
 	if (r < 0)
