@@ -107,19 +107,29 @@ const char *color_off(enum tcolor c, bool color)
 	return color && c != TC_NONE ? "\033[0m" : "";
 }
 
+static void put_blanks(FILE *f, size_t n)
+{
+	while (n--)
+		putc(' ', f);
+}
+
 static void print_cell(const struct table *t, FILE *f, size_t col, const char *text, enum tcolor c,
 		       size_t width, bool last, bool color)
 {
 	size_t pad = width - text_width(text);
 	bool right = col < sizeof(t->right) * 8 && (t->right & (1ul << col));
 
+	/* fputs and putc, not fprintf: `list` prints five cells for each of
+	 * possibly 1000 namespaces, and format parsing was most of that. */
 	if (right)
-		fprintf(f, "%*s", (int)pad, "");
-	fprintf(f, "%s%s%s", color_on(c, color), text, color_off(c, color));
+		put_blanks(f, pad);
+	fputs(color_on(c, color), f);
+	fputs(text, f);
+	fputs(color_off(c, color), f);
 	/* No trailing blanks: the last column, or an empty rest of the row,
 	 * is not padded. */
 	if (!right && !last)
-		fprintf(f, "%*s", (int)pad, "");
+		put_blanks(f, pad);
 }
 
 int table_print(const struct table *t, FILE *f, const char *indent, bool color)

@@ -18,7 +18,7 @@ static void indent(struct json *j)
 {
 	if (!j->pretty)
 		return;
-	fputc_unlocked('\n', j->f);
+	putc_unlocked('\n', j->f);
 	for (int i = 0; i < j->depth; i++)
 		fputs_unlocked("  ", j->f);
 }
@@ -31,7 +31,7 @@ static void before_value(struct json *j)
 		return;
 	}
 	if (!j->first[j->depth])
-		fputc_unlocked(',', j->f);
+		putc_unlocked(',', j->f);
 	j->first[j->depth] = false;
 	if (j->depth > 0)
 		indent(j);
@@ -40,7 +40,7 @@ static void before_value(struct json *j)
 static void open_container(struct json *j, char c)
 {
 	before_value(j);
-	fputc_unlocked(c, j->f);
+	putc_unlocked(c, j->f);
 	if (j->depth + 1 < JSON_MAX_DEPTH)
 		j->depth++;
 	j->first[j->depth] = true;
@@ -53,7 +53,7 @@ static void close_container(struct json *j, char c)
 		j->depth--;
 	if (!empty)
 		indent(j);
-	fputc_unlocked(c, j->f);
+	putc_unlocked(c, j->f);
 }
 
 void json_object_begin(struct json *j) { open_container(j, '{'); }
@@ -83,50 +83,51 @@ static void put_ascii(FILE *f, unsigned char c)
 		if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
 		else
-			fputc_unlocked(c, f);
+			putc_unlocked(c, f);
 	}
 }
 
 /* Strings from the kernel (interface aliases) may hold any bytes; a byte
  * that does not start a well-formed UTF-8 character is written as U+FFFD so
- * the document stays valid JSON. Runs that need no escaping (nearly all
- * text) are written with one fwrite: `status --json` writes a few hundred
- * strings per namespace, and a call per character was its largest user
- * space cost. */
+ * the document stays valid JSON. Characters go out one by one with the
+ * putc_unlocked macro (a store into stdio's buffer): most strings are a few
+ * bytes long, and a call per string (fwrite) or per character (fputc) was
+ * the largest user-space cost of `status --json`. */
 static void put_string(FILE *f, const char *s)
 {
-	size_t len = strlen(s), start = 0;
+	size_t len = strlen(s);
 
-	fputc_unlocked('"', f);
+	putc_unlocked('"', f);
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)s[i];
 		size_t n;
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			putc_unlocked(c, f);
 			i++;
 			continue;
 		}
 		n = utf8_char_len(s + i, len - i);
-		if (n > 1) { /* well-formed multi-byte character: copied as is */
-			i += n;
-			continue;
-		}
-		fwrite_unlocked(s + start, 1, i - start, f);
-		if (n == 0)
+		if (n == 0) {
 			fputs_unlocked("\\ufffd", f);
-		else
+			n = 1;
+		} else if (n == 1) {
 			put_ascii(f, c);
-		start = ++i;
+		} else {
+			fwrite_unlocked(s + i, 1, n, f);
+		}
+		i += n;
 	}
-	fwrite_unlocked(s + start, 1, len - start, f);
-	fputc_unlocked('"', f);
+	putc_unlocked('"', f);
 }
 
 void json_key(struct json *j, const char *key)
 {
 	before_value(j);
 	put_string(j->f, key);
-	fputs_unlocked(j->pretty ? ": " : ":", j->f);
+	putc_unlocked(':', j->f);
+	if (j->pretty)
+		putc_unlocked(' ', j->f);
 	j->after_key = true;
 }
 
@@ -148,7 +149,8 @@ static void put_decimal(FILE *f, uint64_t v, bool negative)
 	} while (v);
 	if (negative)
 		*--p = '-';
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+	for (; p < buf + sizeof(buf); p++)
+		putc_unlocked(*p, f);
 }
 
 void json_int(struct json *j, int64_t v)
@@ -178,7 +180,7 @@ void json_null(struct json *j)
 
 void json_finish(struct json *j)
 {
-	fputc_unlocked('\n', j->f);
+	putc_unlocked('\n', j->f);
 }
 
 void json_kv_string(struct json *j, const char *key, const char *s)
