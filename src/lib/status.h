@@ -60,7 +60,9 @@ int ns_reader_names(const struct ns_reader *rd, char ***ret, size_t *ret_n, stru
 int ns_reader_read(const struct ns_reader *rd, const char *name, bool detail, struct ns_info *ret,
 		   struct error *e);
 
-/* Every namespace that exists or is configured, sorted by name. */
+/* Every namespace that exists or is configured, sorted by name; what `list`
+ * shows: each entry has its flags, state, link count and config, but no
+ * state record (st) and no live links. */
 int ns_info_list(const char *cfg_dir, struct ns_info **ret, size_t *ret_n, struct error *e);
 void ns_info_list_free(struct ns_info *v, size_t n);
 
