@@ -2,7 +2,9 @@
 /* cfg_load and cfg_load_path on real files in a temporary directory:
  * drop-ins in lexical order, overrides and list extension, locations that
  * name the drop-in, the missing-file and Name= mismatch errors, and the
- * ownership/permission checks that apply when running as root. */
+ * ownership/permission checks that apply when running as root. Every case
+ * also goes through cfg_load_indexed (list and status read the directory
+ * once), which must give the same result and the same error. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -63,6 +65,36 @@ static void clean_dir(void)
 	mkdir(dir, 0700);
 }
 
+/* cfg_load_indexed, from an index of the directory read now, gives what
+ * cfg_load gives: the same return, the same error text and location, and
+ * on success the same description and links. */
+static void indexed_same(const char *name, const char *what)
+{
+	struct cfg *a = NULL, *b = NULL;
+	struct error ea = { 0 }, eb = { 0 }, ex = { 0 };
+	struct cfg_dir_index x = { 0 };
+	char fa[2048], fb[2048];
+	int ra = cfg_load(dir, name, &a, &ea), rb;
+
+	if (!TAP_INT_EQ(cfg_dir_index_read(&x, dir, &ex), 0, "%s: the directory index reads", what))
+		return;
+	snprintf(fa, sizeof(fa), "%s.conf", name);
+	TAP_OK(cfg_dir_index_has(&x, name) == (access(in_dir(fa), F_OK) == 0), "%s: the index knows whether %s exists",
+	       what, fa);
+	rb = cfg_load_indexed(&x, name, &b, &eb);
+	TAP_INT_EQ(rb, ra, "%s: indexed load returns the same", what);
+	TAP_STREQ(err_format(&eb, fb, sizeof(fb)), err_format(&ea, fa, sizeof(fa)), "%s: the same error", what);
+	TAP_INT_EQ(err_exit_status(&eb), err_exit_status(&ea), "%s: the same exit status", what);
+	if (a && b) {
+		TAP_STREQ(b->description.v ? b->description.v : "", a->description.v ? a->description.v : "",
+			  "%s: the same description", what);
+		TAP_INT_EQ((int)b->n_links, (int)a->n_links, "%s: the same links", what);
+	}
+	cfg_free(a);
+	cfg_free(b);
+	cfg_dir_index_free(&x);
+}
+
 /* cfg_load must fail with a config error at rel:line whose text contains msg. */
 static void load_fails(const char *name, const char *rel, unsigned line, const char *msg, const char *what)
 {
@@ -77,6 +109,7 @@ static void load_fails(const char *name, const char *rel, unsigned line, const c
 	snprintf(got, sizeof(got), "%s:%u", e.file, e.line);
 	TAP_STREQ(got, want, "%s: error names the file and line", what);
 	TAP_LIKE(err_format(&e, buf, sizeof(buf)), msg, "%s: message", what);
+	indexed_same(name, what);
 }
 
 static struct cfg *load_ok(const char *name, const char *what)
@@ -90,6 +123,7 @@ static struct cfg *load_ok(const char *name, const char *what)
 		TAP_DIAG("error: %s", err_format(&e, buf, sizeof(buf)));
 		return NULL;
 	}
+	indexed_same(name, what);
 	return c;
 }
 
