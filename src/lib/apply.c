@@ -335,6 +335,8 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 {
 	int r;
 
+	/* First: the host firewall part gets ready alongside (apply_fw.c). */
+	fw_async_start(ctx);
 	r = nl_open(&ctx->host, NETLINK_ROUTE, e);
 	if (r < 0)
 		return r;
@@ -344,8 +346,7 @@ static int up_steps(struct apply_ctx *ctx, struct apply_result *res, struct erro
 	r = open_or_create(ctx, &res->created, e);
 	if (r < 0)
 		return r;
-	/* From here the host firewall part loads alongside (apply_fw.c). */
-	r = fw_async_start(ctx, e);
+	r = fw_async_go(ctx, e);
 	if (r < 0)
 		return r;
 	r = nl_open_in(&ctx->ns, NETLINK_ROUTE, ctx->ns_fd, e);

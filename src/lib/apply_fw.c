@@ -10,8 +10,12 @@
  * transaction. Every rule is rendered here, one command per line, and each
  * line remembers the config line it came from, so that an error from
  * libnftables points at the config. */
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <net/if.h>
-#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -871,28 +875,32 @@ out:
 	return r;
 }
 
-/* This namespace's part of the host table: render, compare with what is
- * loaded (had_record), and load the difference in one transaction. s is
- * left open for the caller to close; *ret_loaded says whether a batch was
- * committed, *ret_undo holds the old part if there was one. Touches
- * nothing of the apply context, so that it can run on another thread. */
-static int host_load(const struct cfg *c, bool had_record, const struct fw_plan *p, bool no_fault,
-		     struct nft_sess *s, char **ret_undo, bool *ret_loaded, struct error *e)
+/* This namespace's part of the host table, in two halves so that the
+ * first can run before the state is known (fw_async_start): render it and
+ * open a libnftables context in the caller's namespace ... */
+static int host_prepare(const struct cfg *c, struct fw_batch *nb, char hash[9], struct nft_sess *s,
+			struct error *e)
 {
-	struct fw_batch nb = { 0 }, b = { 0 };
+	int r = fw_wants_host(c) ? fw_render_host(c, nb, hash, e) : 0;
+
+	return r < 0 ? r : nft_open(-1, s, e);
+}
+
+/* ... then compare with what is loaded (had_record) and load the difference
+ * in one transaction. *ret_loaded says whether a batch was committed,
+ * *ret_undo holds the old part if there was one. Touches nothing of the
+ * apply context, so that it can run in another process. */
+static int host_run(const struct cfg *c, bool had_record, const struct fw_plan *p, const struct fw_batch *nb,
+		    const char *hash, struct nft_sess *s, char **ret_undo, bool *ret_loaded, struct error *e)
+{
+	struct fw_batch b = { 0 };
 	struct nft_table_info t = { 0 };
-	char hash[9] = "";
 	int r = 0;
 
 	*ret_loaded = false;
-	if (fw_wants_host(c) && (r = fw_render_host(c, &nb, hash, e)) < 0)
-		goto out;
-	if ((r = nft_open(-1, s, e)) < 0)
-		goto out;
-	s->no_fault = no_fault;
 	if (had_record && (r = host_read(s, &t, e)) < 0)
 		goto out;
-	r = host_batch(c, had_record ? &t : NULL, &nb, hash, p, &b, ret_undo);
+	r = host_batch(c, had_record ? &t : NULL, nb, hash, p, &b, ret_undo);
 	if (r < 0) {
 		r = err_set(e, r, "rendering rules");
 		goto out;
@@ -902,7 +910,6 @@ static int host_load(const struct cfg *c, bool had_record, const struct fw_plan 
 	*ret_loaded = true;
 out:
 	nft_table_info_free(&t);
-	fw_batch_free(&nb);
 	fw_batch_free(&b);
 	return r;
 }
@@ -926,18 +933,22 @@ static int host_loaded(struct apply_ctx *ctx, char **undo, struct error *e)
 
 static int host_side(struct apply_ctx *ctx, bool had_record, const struct fw_plan *p, struct error *e)
 {
+	struct fw_batch nb = { 0 };
 	struct nft_sess s = { 0 };
-	char *undo = NULL;
+	char *undo = NULL, hash[9] = "";
 	bool loaded;
 	int r;
 
 	if (!fw_wants_host(ctx->c) && !had_record)
 		return 0;
-	r = host_load(ctx->c, had_record, p, false, &s, &undo, &loaded, e);
+	r = host_prepare(ctx->c, &nb, hash, &s, e);
+	if (r == 0)
+		r = host_run(ctx->c, had_record, p, &nb, hash, &s, &undo, &loaded, e);
 	if (r == 0 && loaded)
 		r = host_loaded(ctx, &undo, e);
 	free(undo);
 	nft_close(&s);
+	fw_batch_free(&nb);
 	return r;
 }
 
@@ -984,89 +995,194 @@ static int record_add(struct apply_ctx *ctx, struct error *e)
 /* ---- the host part, ahead of time ------------------------------------------------------------
 
  * Loading libnftables and running one batch through it costs about 2 ms of
- * CPU here (0.9 ms of it dlopen and context, the rest parsing, cache and
+ * CPU here (0.9 ms dlopen and context, the rest parsing, cache and
  * evaluation in user space), while the kernel's share of the transaction
  * is under 0.3 ms. The host part depends only on the config and on what
  * the table holds, not on the links `up` makes (rules match names and
- * addresses), so a thread loads it while the main thread builds the
- * namespace, and firewall_apply() collects the result where the host
- * transaction always ran. On two CPUs that hides it; on one it costs what
- * it did.
+ * addresses). So `up` forks a helper before it starts: the helper loads
+ * libnftables and renders the part while `up` takes the state, waits for
+ * `up`'s go (sent once the record is written, as before any transaction),
+ * commits the part, and sends back its result; firewall_apply() collects
+ * it where the host transaction always ran. On two CPUs that hides most of
+ * it; on one it costs what it did. A process rather than a thread: it
+ * shares no address space (no TLB shootdowns, no mmap lock between the
+ * two), and its exit, not ours, pays for closing the nftables socket.
  *
  * Only without a table inside the namespace: a kill switch or a drop
  * policy must be in place before the host opens any path out, so those
- * configs keep the serial order (inside, then host). The record comes
- * before the thread, as before the transaction; a rollback joins the
- * thread before it undoes anything. The transaction's fault-injection
- * point is checked on the main thread when the result is collected, so
- * that operation numbers stay the same from run to run. */
+ * configs keep the serial order (inside, then host). A rollback collects
+ * the result before it undoes anything. The transaction's fault-injection
+ * point is counted here when the result is collected, so that operation
+ * numbers stay the same from run to run. */
 struct fw_async {
-	pthread_t thread;
-	const struct cfg *c;
+	pid_t pid;
+	int go;         /* to the helper: one byte, had_record; closed without it: give up */
+	int result;     /* from the helper: struct async_result, then the undo text */
 	bool had_record;
-	int joined; /* 1: the thread has ended, 2: its result is collected */
-	/* filled by the thread */
+	bool collected;
+	char *undo;
+};
+
+struct async_result {
 	int r;
 	bool loaded;
-	char *undo;
-	struct nft_sess s;
+	size_t undo_len;
 	struct error e;
 };
 
-static void *async_main(void *arg)
+static int write_all(int fd, const void *buf, size_t len)
 {
-	static const struct fw_plan no_registry;
-	struct fw_async *a = arg;
-
-	a->r = host_load(a->c, a->had_record, &no_registry, true, &a->s, &a->undo, &a->loaded, &a->e);
-	return NULL;
+	for (const char *p = buf; len > 0;) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
-int fw_async_start(struct apply_ctx *ctx, struct error *e)
+static int read_all(int fd, void *buf, size_t len)
+{
+	for (char *p = buf; len > 0;) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Everything but the two pipe ends goes first: the lock, stdout and a
+ * caller's pipe must not outlive `up` in here. */
+static void async_close_others(int a, int b)
+{
+	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+	if ((lo > 0 && close_range(0, lo - 1, 0) < 0) || (hi > lo + 1 && close_range(lo + 1, hi - 1, 0) < 0) ||
+	    close_range(hi + 1, ~0u, 0) < 0)
+		_exit(1);
+}
+
+_Noreturn static void async_child(const struct cfg *c, pid_t parent, int go, int result)
+{
+	static const struct fw_plan no_registry;
+	struct async_result h = { 0 };
+	struct fw_batch nb = { 0 };
+	struct nft_sess s = { 0 };
+	char *undo = NULL, hash[9] = "", had;
+
+	/* Gone with `up` if it dies before its go (a crash, a signal). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(0);
+	async_close_others(go, result);
+	h.r = host_prepare(c, &nb, hash, &s, &h.e);
+	if (read_all(go, &had, 1) < 0)
+		_exit(0); /* `up` failed or gave up before the record: do nothing */
+	if (h.r == 0) {
+		s.no_fault = true;
+		h.r = host_run(c, had == 1, &no_registry, &nb, hash, &s, &undo, &h.loaded, &h.e);
+	}
+	h.undo_len = undo ? strlen(undo) : 0;
+	if (write_all(result, &h, sizeof(h)) == 0 && h.undo_len)
+		(void)write_all(result, undo, h.undo_len);
+	/* Our exit closes the nftables socket: any wait is ours, not up's. */
+	_exit(0);
+}
+
+/* Called before `up` touches anything (up_steps). */
+int fw_async_start(struct apply_ctx *ctx)
 {
 	const struct cfg *c = ctx->c;
 	struct fw_async *a;
-	int r;
+	int go[2], res[2];
+	pid_t parent = getpid();
 
 	if (!fw_wants_host(c) || fw_wants_ns(c))
 		return 0;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return 0; /* no head start, then */
-	a->c = c;
-	a->had_record = record_find(ctx->st, c->name) >= 0;
-	if (!a->had_record && (r = record_add(ctx, e)) < 0) {
+	if (pipe2(go, O_CLOEXEC) < 0) {
 		free(a);
-		return r;
+		return 0;
 	}
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		close(go[0]);
+		close(go[1]);
+		free(a);
+		return 0;
+	}
+	a->pid = fork();
+	if (a->pid == 0)
+		async_child(c, parent, go[0], res[1]);
+	close(go[0]);
+	close(res[1]);
+	if (a->pid < 0) {
+		close(go[1]);
+		close(res[0]);
+		free(a);
+		return 0;
+	}
+	a->go = go[1];
+	a->result = res[0];
 	ctx->fwa = a;
-	if (pthread_create(&a->thread, NULL, async_main, a) != 0) {
-		async_main(a); /* the same work, here and now */
-		a->joined = 1;
-	}
 	return 0;
 }
 
-/* Join the thread and take over its result: the old part for a rollback,
- * its error. e may be NULL (a rollback collects the undo and moves on). */
+/* Once the state is loaded: write the record (as before any transaction),
+ * then let the helper commit. */
+int fw_async_go(struct apply_ctx *ctx, struct error *e)
+{
+	struct fw_async *a = ctx->fwa;
+	char had;
+	int r;
+
+	if (!a)
+		return 0;
+	a->had_record = record_find(ctx->st, ctx->c->name) >= 0;
+	if (!a->had_record && (r = record_add(ctx, e)) < 0)
+		return r;
+	had = a->had_record;
+	if (write_all(a->go, &had, 1) < 0)
+		return err_set(e, -EIO, "starting the host rules");
+	return 0;
+}
+
+/* The helper's result: the old part for a rollback, its error. e may be
+ * NULL (a rollback collects the undo and moves on). A helper that was never
+ * told to go is told to give up (closing its pipe) and does nothing. */
 int fw_async_finish(struct apply_ctx *ctx, struct error *e)
 {
 	struct fw_async *a = ctx->fwa;
+	struct async_result h;
 	int r;
 
-	if (!a || a->joined == 2)
+	if (!a || a->collected)
 		return 0;
-	if (!a->joined)
-		pthread_join(a->thread, NULL);
-	a->joined = 2;
-	r = a->r;
-	if (r < 0 && e)
-		*e = a->e;
-	if (r == 0 && a->loaded)
-		r = host_loaded(ctx, &a->undo, e);
+	a->collected = true;
+	close(a->go);
+	a->go = -1;
+	r = read_all(a->result, &h, sizeof(h));
+	if (r == -EPIPE && e)
+		return err_set(e, -EIO, "loading the host rules: the helper process ended without a result");
+	if (r < 0)
+		return r == -EPIPE ? 0 : err_set(e, r, "loading the host rules");
+	if (h.undo_len && (!(a->undo = calloc(1, h.undo_len + 1)) || read_all(a->result, a->undo, h.undo_len) < 0))
+		return err_set(e, -ENOMEM, "loading the host rules");
+	if (h.r < 0) {
+		if (e)
+			*e = h.e;
+		return h.r;
+	}
+	r = h.loaded ? host_loaded(ctx, &a->undo, e) : 0;
 	if (r == 0)
 		r = fault_check("nft", e);
-	nft_close(&a->s);
 	return r;
 }
 
@@ -1076,10 +1192,12 @@ void fw_async_free(struct apply_ctx *ctx)
 
 	if (!a)
 		return;
-	if (!a->joined)
-		pthread_join(a->thread, NULL);
-	if (a->joined != 2)
-		nft_close(&a->s);
+	if (a->go >= 0)
+		close(a->go);
+	close(a->result);
+	/* Reaped if it is done; if it is still closing its socket, it is
+	 * reparented when we exit. */
+	(void)waitpid(a->pid, NULL, WNOHANG);
 	free(a->undo);
 	free(a);
 	ctx->fwa = NULL;
@@ -1093,19 +1211,21 @@ int firewall_apply(struct apply_ctx *ctx, struct error *e)
 	struct fw_plan plan = { 0 };
 	int r;
 
-	/* Before anything else here uses libnftables, which is the thread's
-	 * until it is done. */
-	if (ahead && (r = fw_async_finish(ctx, e)) < 0)
-		return r;
 	if (!host && !inside && !had_record)
 		return 0; /* no libnftables at all */
 	if (!ahead && !had_record && (r = record_add(ctx, e)) < 0)
 		return r;
+	/* Reading what the host needs changes nothing: with a helper at work,
+	 * it is done while the helper finishes. */
+	r = host ? plan_sysctls(ctx, &plan, e) : 0;
+	/* The helper's result next: a failed part fails here, as the serial
+	 * transaction would. */
+	if (r == 0 && ahead)
+		r = fw_async_finish(ctx, e);
 	/* Inside first: the kill switch is in place before the host opens
 	 * any path. */
-	r = ns_side(ctx, had_record, e);
-	if (r == 0 && host)
-		r = plan_sysctls(ctx, &plan, e);
+	if (r == 0)
+		r = ns_side(ctx, had_record, e);
 	if (r == 0)
 		r = ahead ? registry_side(c, &plan, e) : host_side(ctx, had_record, &plan, e);
 	for (size_t i = 0; r == 0 && i < plan.n; i++)

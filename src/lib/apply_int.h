@@ -57,7 +57,7 @@ struct apply_ctx {
 	struct undo *undo;
 	size_t n_undo;
 	unsigned changes;
-	struct fw_async *fwa; /* the host firewall part, loaded ahead (apply_fw.c) */
+	struct fw_async *fwa; /* the host firewall part, loaded by a helper (apply_fw.c) */
 	bool fresh;   /* no record at the start: failure removes the record too */
 	bool created; /* this run created the namespace (not for external ones) */
 };
@@ -110,11 +110,15 @@ bool fw_wants_ns(const struct cfg *c);
 int fw_render_host(const struct cfg *c, struct fw_batch *b, char ret_hash[9], struct error *e);
 int fw_render_ns(const struct cfg *c, struct fw_batch *b, char ret_hash[9], struct error *e);
 int firewall_apply(struct apply_ctx *ctx, struct error *e);
-/* Start loading the host part on a thread, if the config allows it (see
- * apply_fw.c); firewall_apply() collects it. A failed `up` calls
- * fw_async_finish(ctx, NULL) before its rollback, so that the rollback
- * sees what the thread did; fw_async_free() is for every exit. */
-int fw_async_start(struct apply_ctx *ctx, struct error *e);
+/* The host part loaded by a helper process (see apply_fw.c):
+ * fw_async_start forks it before `up` touches anything (no helper if the
+ * config does not allow it; a failure to fork only means no head start),
+ * fw_async_go writes the record and lets it commit, firewall_apply()
+ * collects the result. A failed `up` calls fw_async_finish(ctx, NULL)
+ * before its rollback, so that the rollback sees what the helper did;
+ * fw_async_free() is for every exit. */
+int fw_async_start(struct apply_ctx *ctx);
+int fw_async_go(struct apply_ctx *ctx, struct error *e);
 int fw_async_finish(struct apply_ctx *ctx, struct error *e);
 void fw_async_free(struct apply_ctx *ctx);
 int fw_undo(struct apply_ctx *ctx, const struct undo *u, struct error *e);

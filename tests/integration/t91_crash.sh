@@ -8,7 +8,7 @@
 #   +--------------------------------------+         +-------------------------------+
 #   | nic0 (fake physical NIC) -- moved -------->    | lan0 10.91.0.2/24 fd91::2/64  |
 #   |   nic0-lan (its LAN end)             |         |      mtu 1400, MAC set        |
-#   | h91 10.91.1.1/24 ======== veth ==========>     | eth1 10.91.1.2/24             |
+#   | h91 10.91.1.1/24 ======== veth ==========>     | eth1 10.91.1.2/24 masquerade  |
 #   | mvpar (parent) --- macvlan -------------->     | mv0  10.91.2.2/24             |
 #   +--------------------------------------+         | default via 10.91.1.1         |
 #     /etc/netns/$P"c"/{resolv,nsswitch}.conf         | 10.95.0.0/24 via 10.91.0.1    |
@@ -26,6 +26,9 @@
 #     to each mkdir that creates a directory and each sysctl write, for
 #     every n; the syscall does not run. That is every point between two
 #     state changes.
+# Masquerade=yes on eth1 brings in the helper process that loads the host
+# firewall part alongside `up` (apply_fw.c): kills land in it too (strace
+# -f), and a kill of `up` takes it along (PR_SET_PDEATHSIG).
 # After every kill: `up` succeeds, the namespace equals the one a clean up
 # makes (links, addresses, routes, sysctls, /etc/netns files), `status
 # --json` says up and managed; `down` succeeds and the host snapshot (links, addresses,
@@ -135,6 +138,7 @@ HostName=h91
 Address=10.91.1.2/24
 HostAddress=10.91.1.1/24
 Gateway=10.91.1.1
+Masquerade=yes
 
 [Link]
 Kind=macvlan
