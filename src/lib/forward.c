@@ -21,7 +21,7 @@
 enum { CLIENT, UPSTREAM }; /* the two sides of a connection */
 
 /* The first member of everything epoll points at, to tell them apart. */
-enum tag_kind { TAG_LISTENER = 1, TAG_END, TAG_STOP };
+enum tag_kind { TAG_LISTENER = 1, TAG_END, TAG_STOP, TAG_HELPER };
 
 #define POOL_MAX 64               /* empty pipes kept for reuse */
 #define STOCK_BATCH 16            /* namespace sockets asked for at a time */
@@ -47,6 +47,12 @@ struct listener {
 	char local[64];
 };
 
+/* A pipe and how many buffers it holds (F_GETPIPE_SZ / page size). */
+struct fpipe {
+	int fd[2]; /* -1 when none */
+	unsigned slots;
+};
+
 struct conn;
 struct end {
 	enum tag_kind tag;
@@ -60,8 +66,13 @@ struct conn {
 	struct conn *next_ready;  /* on the ready list or the graveyard */
 	struct listener *l;
 	int fd[2];
-	int pipe[2][2];           /* pipe[d] carries fd[d] -> fd[!d]; -1 when none */
+	struct fpipe pipe[2];     /* pipe[d] carries fd[d] -> fd[!d] */
 	size_t queued[2];         /* bytes in pipe[d] */
+	/* Edge-triggered readiness: rd[d] is false once a read of fd[d] has
+	 * shown it empty, wr[d] once a write to fd[d] found no room, until
+	 * an event says otherwise; saves the calls that would fail with EAGAIN.
+	 * hup[d]: an event showed fd[d]'s peer done sending. */
+	bool rd[2], wr[2], hup[2];
 	bool eof[2];              /* fd[d] has nothing more to read */
 	bool shut[2];             /* shutdown(fd[!d], SHUT_WR) done */
 	bool connecting, ready, dead;
@@ -77,9 +88,11 @@ struct fwd {
 	int helper_sock; /* our end of the socketpair to the helper thread */
 	pthread_t helper;
 	bool helper_started;
-	int stock[STOCK_BATCH];
+	enum tag_kind helper_tag;
+	int stock[2 * STOCK_BATCH]; /* refilled below half, so at most 1.5 batches */
 	size_t n_stock;
-	int pool[POOL_MAX][2];
+	bool stock_asked; /* a request is out; its answer is in helper_sock */
+	struct fpipe pool[POOL_MAX];
 	size_t n_pool;
 	size_t n_paused;
 	struct conn *conns, *ready, *graveyard;
@@ -487,70 +500,107 @@ int fwd_enter(struct fwd *f, int ns_fd, struct error *e)
 	r = drop_caps_thread();
 	if (r < 0)
 		return err_set(e, r, "dropping capabilities");
+	/* Answers to stock_ask() arrive as events of the loop. */
+	f->helper_tag = TAG_HELPER;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &f->helper_tag };
+	if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->helper_sock, &ev) < 0)
+		return err_set(e, -errno, "watching the namespace thread");
 	return 0;
 }
 
-/* An unconnected TCP socket of the namespace, from the stock; refilled
- * with one round trip per STOCK_BATCH connections. */
+/* Ask the helper thread for a batch of sockets, unless a request is out. */
+static int stock_ask(struct fwd *f)
+{
+	uint32_t want = STOCK_BATCH;
+
+	if (f->stock_asked)
+		return 0;
+	if (f->helper_sock < 0 || !f->helper_started)
+		return -ENOTCONN;
+	if (send(f->helper_sock, &want, sizeof(want), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return -errno;
+	f->stock_asked = true;
+	return 0;
+}
+
+/* Take the helper's answer into the stock: flags 0 waits for it,
+ * MSG_DONTWAIT takes it only if it is there. */
+static int stock_receive(struct fwd *f, int flags)
+{
+	int fds[STOCK_BATCH], r = 0;
+	ssize_t n;
+
+	if (!f->stock_asked)
+		return 0;
+	do
+		n = recv(f->helper_sock, fds, sizeof(fds), flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		return -EPIPE;
+	f->stock_asked = false;
+	for (size_t i = 0; i < (size_t)n / sizeof(int); i++) {
+		if (fds[i] >= 0)
+			f->stock[f->n_stock++] = fds[i];
+		else
+			r = fds[i];
+	}
+	return r;
+}
+
+/* An unconnected TCP socket of the namespace, from the stock. Below half
+ * a batch the loop asks for more and goes on; the answer arrives through
+ * epoll (TAG_HELPER) while the helper thread runs on another CPU, so a
+ * connection waits for the helper only when a burst empties the stock. */
 static int stock_take(struct fwd *f)
 {
-	if (f->n_stock == 0) {
-		uint32_t want = STOCK_BATCH;
-		int fds[STOCK_BATCH], r = -EIO;
-		ssize_t n;
+	int fd, r;
 
-		if (f->helper_sock < 0 || !f->helper_started)
-			return -ENOTCONN;
-		if (send(f->helper_sock, &want, sizeof(want), MSG_NOSIGNAL) < 0)
-			return -errno;
-		do
-			n = recv(f->helper_sock, fds, sizeof(fds), 0);
-		while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		for (size_t i = 0; i < (size_t)n / sizeof(int); i++) {
-			if (fds[i] >= 0)
-				f->stock[f->n_stock++] = fds[i];
-			else
-				r = fds[i];
-		}
+	if (f->n_stock == 0) {
+		r = stock_ask(f);
+		if (r == 0)
+			r = stock_receive(f, 0);
 		if (f->n_stock == 0)
-			return r;
+			return r < 0 ? r : -EIO;
 	}
-	return f->stock[--f->n_stock];
+	fd = f->stock[--f->n_stock];
+	if (f->n_stock < STOCK_BATCH / 2)
+		(void)stock_ask(f);
+	return fd;
 }
 
 /* ---- pipes ------------------------------------------------------------------ */
 
-static int pool_get(struct fwd *f, int p[2])
+static int pool_get(struct fwd *f, struct fpipe *p)
 {
+	int sz;
+
 	if (f->n_pool > 0) {
-		f->n_pool--;
-		p[0] = f->pool[f->n_pool][0];
-		p[1] = f->pool[f->n_pool][1];
+		*p = f->pool[--f->n_pool];
 		return 0;
 	}
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+	if (pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -errno;
 	/* Fewer, larger splices for bulk transfers (as systemd-socket-proxyd
 	 * does). Past pipe-user-pages-soft an unprivileged process may not grow
-	 * a pipe: then the default 64 KiB does. */
-	(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+	 * a pipe: then the default 64 KiB (or less) does. */
+	(void)fcntl(p->fd[1], F_SETPIPE_SZ, PIPE_SIZE);
+	sz = fcntl(p->fd[1], F_GETPIPE_SZ);
+	p->slots = sz > 0 ? (unsigned)sz / (unsigned)sysconf(_SC_PAGESIZE) : 1;
 	return 0;
 }
 
 /* Give back an empty pipe (a pipe with data in it is closed instead). */
-static void pool_put(struct fwd *f, int p[2], bool empty)
+static void pool_put(struct fwd *f, struct fpipe *p, bool empty)
 {
 	if (empty && f->n_pool < POOL_MAX) {
-		f->pool[f->n_pool][0] = p[0];
-		f->pool[f->n_pool][1] = p[1];
-		f->n_pool++;
+		f->pool[f->n_pool++] = *p;
 	} else {
-		close(p[0]);
-		close(p[1]);
+		close(p->fd[0]);
+		close(p->fd[1]);
 	}
-	p[0] = p[1] = -1;
+	p->fd[0] = p->fd[1] = -1;
 }
 
 /* ---- connections ------------------------------------------------------------- */
@@ -573,8 +623,8 @@ static void conn_kill(struct fwd *f, struct conn *c, bool reset)
 		if (c->fd[d] >= 0)
 			reset ? close_reset(c->fd[d]) : (void)close(c->fd[d]);
 		c->fd[d] = -1;
-		if (c->pipe[d][0] >= 0)
-			pool_put(f, c->pipe[d], c->queued[d] == 0);
+		if (c->pipe[d].fd[0] >= 0)
+			pool_put(f, &c->pipe[d], c->queued[d] == 0);
 	}
 	if (c->prev)
 		c->prev->next = c->next;
@@ -592,30 +642,56 @@ static void conn_kill(struct fwd *f, struct conn *c, bool reset)
 	}
 }
 
+/* Read fd[d] into its pipe. A splice that stops short of what was asked
+ * while the pipe cannot be full (every buffer holds at least a byte) has
+ * emptied the socket: whatever comes next raises a new edge. Except the
+ * FIN: a splice that takes the last bytes takes the FIN with them and
+ * only the next one returns 0, with no new edge in between; so once the
+ * peer has shut down (EPOLLRDHUP), we read until EOF. */
+static int conn_read(struct fwd *f, struct conn *c, int d, bool *progress)
+{
+	struct fpipe *p = &c->pipe[d];
+	ssize_t n;
+
+	if (p->fd[0] < 0) {
+		int r = pool_get(f, p);
+		if (r < 0)
+			return r;
+	}
+	n = splice(c->fd[d], NULL, p->fd[1], NULL, SPLICE_LEN, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n > 0) {
+		c->queued[d] += (size_t)n;
+		if ((size_t)n < SPLICE_LEN && c->queued[d] < p->slots && !c->hup[d])
+			c->rd[d] = false;
+	} else if (n == 0) {
+		c->eof[d] = true;
+	} else if (errno == EAGAIN) {
+		/* Nothing to read, or the pipe is full (writing makes room). */
+		if (c->queued[d] < p->slots)
+			c->rd[d] = false;
+	} else if (errno != EINTR) {
+		return -errno;
+	}
+	*progress |= n >= 0;
+	return 0;
+}
+
 /* Move what can be moved in direction d without blocking. */
 static int conn_move(struct fwd *f, struct conn *c, int d, bool *progress, size_t *moved)
 {
-	int *p = c->pipe[d];
+	struct fpipe *p = &c->pipe[d];
 	ssize_t n;
 
-	if (!c->eof[d]) {
-		int r = p[0] < 0 ? pool_get(f, p) : 0;
+	if (!c->eof[d] && c->rd[d]) {
+		int r = conn_read(f, c, d, progress);
 		if (r < 0)
 			return r;
-		n = splice(c->fd[d], NULL, p[1], NULL, SPLICE_LEN, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0)
-			c->queued[d] += (size_t)n;
-		else if (n == 0)
-			c->eof[d] = true;
-		else if (errno != EAGAIN && errno != EINTR)
-			return -errno;
-		/* EAGAIN: nothing to read, or the pipe is full; writing below
-		 * makes room and the caller tries again. */
-		*progress |= n >= 0;
 	}
-	if (c->queued[d] > 0) {
-		n = splice(p[0], NULL, c->fd[!d], NULL, c->queued[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
+	if (c->queued[d] > 0 && c->wr[!d]) {
+		n = splice(p->fd[0], NULL, c->fd[!d], NULL, c->queued[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0 && errno == EAGAIN)
+			c->wr[!d] = false;
+		else if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n > 0) {
 			c->queued[d] -= (size_t)n;
@@ -625,7 +701,7 @@ static int conn_move(struct fwd *f, struct conn *c, int d, bool *progress, size_
 		}
 	}
 	/* An idle direction holds no pipe: idle connections cost two sockets. */
-	if (c->queued[d] == 0 && p[0] >= 0)
+	if (c->queued[d] == 0 && p->fd[0] >= 0)
 		pool_put(f, p, true);
 	return 0;
 }
@@ -663,8 +739,11 @@ static void conn_pump(struct fwd *f, struct conn *c)
 		ready_push(f, c);
 	for (int d = 0; d < 2; d++)
 		if (c->eof[d] && c->queued[d] == 0 && !c->shut[d]) {
-			/* Half-close: the other side sees EOF and may still answer. */
-			(void)shutdown(c->fd[!d], SHUT_WR);
+			/* Half-close: the other side sees EOF and may still answer.
+			 * When the other way has ended too, close() below sends
+			 * the FIN (both sockets were read to EOF, so no RST). */
+			if (!c->shut[!d] && !(c->eof[!d] && c->queued[!d] == 0))
+				(void)shutdown(c->fd[!d], SHUT_WR);
 			c->shut[d] = true;
 		}
 	if (c->shut[CLIENT] && c->shut[UPSTREAM])
@@ -723,10 +802,13 @@ static void conn_open(struct fwd *f, struct listener *l, int cfd)
 	}
 	for (int d = 0; d < 2; d++) {
 		c->end[d] = (struct end){ .tag = TAG_END, .side = d, .c = c };
-		c->pipe[d][0] = c->pipe[d][1] = -1;
+		c->pipe[d].fd[0] = c->pipe[d].fd[1] = -1;
 	}
 	c->fd[CLIENT] = cfd;
 	c->fd[UPSTREAM] = -1;
+	/* The client may have sent already; the upstream's first bytes (if
+	 * it speaks first) are reported by EPOLL_CTL_ADD's own poll. */
+	c->rd[CLIENT] = c->wr[CLIENT] = c->wr[UPSTREAM] = true;
 	c->l = l;
 	c->since = f->now;
 	c->next = f->conns;
@@ -750,6 +832,13 @@ static void conn_event(struct fwd *f, struct end *end, uint32_t events)
 
 	if (c->dead)
 		return;
+	/* An error or hangup shows in whichever call comes next. */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->rd[end->side] = true;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->wr[end->side] = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->hup[end->side] = true;
 	if (c->connecting) {
 		int err = 0;
 		socklen_t len = sizeof(err);
@@ -803,6 +892,10 @@ static void on_accept(struct fwd *f, struct listener *l)
 			continue;
 		}
 		conn_open(f, l, fd);
+		/* One connection per event: the listener is level-triggered, so
+		 * the next epoll_wait() reports it again while more wait, and
+		 * one client at a time costs no accept4() failing with EAGAIN. */
+		return;
 	}
 }
 
@@ -863,6 +956,12 @@ static bool dispatch(struct fwd *f, struct epoll_event *ev)
 		break;
 	case TAG_STOP:
 		return true;
+	case TAG_HELPER:
+		(void)stock_receive(f, MSG_DONTWAIT); /* an error shows at the next take */
+		/* A helper gone would keep this level-triggered event firing. */
+		if (ev->events & (EPOLLHUP | EPOLLERR))
+			(void)epoll_ctl(f->ep, EPOLL_CTL_DEL, f->helper_sock, NULL);
+		break;
 	}
 	return false;
 }
@@ -938,7 +1037,9 @@ void fwd_free(struct fwd *f)
 		if (f->ls[i].fd >= 0)
 			close(f->ls[i].fd);
 	while (f->n_pool > 0)
-		pool_put(f, f->pool[--f->n_pool], false);
+		pool_put(f, &f->pool[--f->n_pool], false);
+	/* The sockets of an answer not yet taken are in our fd table too. */
+	(void)stock_receive(f, 0);
 	while (f->n_stock > 0)
 		close(f->stock[--f->n_stock]);
 	/* Closing our end ends the helper's recv() loop. */

@@ -2,6 +2,10 @@
 # netnsctl forward under load (issue 12): 200 connections open at the same
 # time, sizes from 1 B to 50 MB, each echoed back through the forwarder;
 # both directions arrive byte-exact, checked with sha256 on both sides.
+# Then 3000 writes of 3000 bytes trickle into an upstream that reads nothing
+# for two seconds (stall.py on :9101): short reads, a pipe full of small
+# buffers and sockets that take nothing more, until the upstream drains
+# them; checked the same way.
 #
 #   $HOST (throwaway "host")                       $P"bulk" (lo only)
 #   +--------------------------------------+      +----------------------------+
@@ -96,11 +100,46 @@ async def main():
 asyncio.run(main())
 PY
 
+cat >"$T/stall.py" <<'PY'
+# The server of the trickle case: a 4 KiB receive buffer, and nothing read
+# for two seconds, so the forwarder's sends to it fill up; then it reads all
+# and answers "sha256 size".
+import hashlib, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+c, _ = s.accept()
+time.sleep(2)
+h, n = hashlib.sha256(), 0
+while b := c.recv(1 << 16):
+    h.update(b); n += len(b)
+c.sendall(f"{h.hexdigest()} {n}\n".encode()); c.close()
+PY
+cat >"$T/trickle.py" <<'PY'
+# 3000-byte writes, 0.3 ms apart: each arrives alone (short reads), while
+# the server above reads nothing; prints "sha256 size" sent, then the answer.
+import hashlib, os, socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+h, n = hashlib.sha256(), 0
+for _ in range(3000):
+    b = os.urandom(3000); c.sendall(b); h.update(b); n += len(b)
+    time.sleep(0.0003)
+c.shutdown(socket.SHUT_WR)
+print(h.hexdigest(), n)
+print(c.makefile().read().strip())
+PY
+
 conf bulk <<'CONF'
 [Publish]
 HostAddress=127.0.0.1
 HostPort=19100
 Port=9100
+[Publish]
+HostAddress=127.0.0.1
+HostPort=19101
+Port=9101
 CONF
 check "up" nctl up "$X"
 echo "# + [$X] python3 (server, in the background)" >&2
@@ -126,12 +165,24 @@ check "the forwarder is still running" kill -0 "$FWD"
 is "$(nsenter --net="/run/netns/$HOST" ss -Htanp | grep "pid=$FWD," | grep -vc '^LISTEN')" 0 \
 	"it holds no connection afterwards"
 
+# The forwarder skips reads after a short one and writes after EAGAIN until
+# an event says otherwise; a lost edge would stall this transfer.
+echo "# + [$X] python3 stall.py (in the background)" >&2
+nsenter --net="/run/netns/$X" python3 "$T/stall.py" 9101 >"$T/stall.out" 2>&1 &
+STALL=$!
+check "the stalling server listens inside" wait_for listening "$X" 9101
+run nsenter --net="/run/netns/$HOST" python3 "$T/trickle.py" 19101 >"$T/trickle.out" || true
+is "$(sed -n 2p "$T/trickle.out")" "$(sed -n 1p "$T/trickle.out")" \
+	"3000 small writes to a stalled upstream arrive byte-exact (sha256 and size)"
+wait "$STALL" 2>/dev/null || true
+trickled=$(awk 'NR == 1 {print $2}' "$T/trickle.out")
+
 total=$(awk 'NF == 5 {s += $2} END {print s}' "$T/client.out")
 kill -TERM "$FWD"
 rc=0; wait "$FWD" || rc=$?
 is "$rc" 0 "the forwarder exits 0 on SIGTERM"
-like "$(cat "$T/fwd.log")" "200 connection\(s\), 0 refused .*, 0 upstream failure\(s\), 0 idle timeout\(s\), $total/$total bytes" \
-	"its counters: 200 connections, $total bytes each way"
+like "$(cat "$T/fwd.log")" "201 connection\(s\), 0 refused .*, 0 upstream failure\(s\), 0 idle timeout\(s\), $((total + trickled))/$((total + ${#trickled} + 66)) bytes" \
+	"its counters: 201 connections, the bytes of both cases each way"
 sed 's/^/# fwd: /' "$T/fwd.log"
 kill "$ECHO" 2>/dev/null; wait "$ECHO" 2>/dev/null || true
 check "down" nctl down "$X"
