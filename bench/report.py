@@ -214,8 +214,8 @@ if probes:
         by = {}
         for r in sy:
             by.setdefault(r['n'], []).append(r['ms'])
-        md.append('\nOpening /proc/sys/net/ipv6/conf/all/disable_ipv6 in a fresh namespace (netnsctl up reads two such '
-                  'files), with N namespaces up that have read it: ' + '; '.join(
+        md.append('\nOpening /proc/sys/net/ipv6/conf/all/disable_ipv6 in a fresh namespace (netnsctl up no longer does: it asks lo over '
+                  'netlink; kept as a measure of the kernel), with N namespaces up that have read it: ' + '; '.join(
                       f'N={n}: {fmt(v, 1, "ms", 3)}' for n, v in sorted(by.items())) + '.')
         summary['sysctl_open_ms'] = {n: stats(v) for n, v in by.items()}
 
