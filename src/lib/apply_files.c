@@ -9,6 +9,7 @@
 #include "apply_int.h"
 #include "dns.h"
 #include "fault.h"
+#include "fileio.h"
 
 /* Remove a file, or a directory if it is empty; absent is success. A
  * directory that still holds files the user put there is left alone. */
@@ -25,29 +26,9 @@ int file_remove(const char *path, struct error *e)
 
 int file_write_atomic(const char *path, const char *content, struct error *e)
 {
-	char tmp[PATH_MAX + 16];
-	size_t len = strlen(content);
-	int fd, r = fault_check("file", e);
+	int r = fault_check("file", e);
 
-	if (r < 0)
-		return r;
-	snprintf(tmp, sizeof(tmp), "%s.netnsctl-tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return err_set(e, -errno, "writing %s", tmp);
-	if (write(fd, content, len) != (ssize_t)len) {
-		r = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		return err_set(e, r, "writing %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		unlink(tmp);
-		return err_set(e, r, "renaming %s", tmp);
-	}
-	return 0;
+	return r < 0 ? r : write_atomic(path, ".netnsctl-tmp", content, false, e);
 }
 
 /* Whole file into a string, or NULL with errno (ENOENT if absent). */

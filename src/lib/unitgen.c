@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "dns.h"
+#include "fileio.h"
 #include "netns.h"
 
 const char *unitgen_system_dir(void)
@@ -288,32 +289,6 @@ static int dropin_path(const char *dir, const char *unit, const char *file, char
 	return 0;
 }
 
-/* Write path atomically (temporary file, fsync, rename), mode 0644. */
-static int write_atomic(const char *path, const char *content, struct error *e)
-{
-	char tmp[PATH_MAX + 16];
-	size_t len = strlen(content);
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return err_set(e, -errno, "writing %s", tmp);
-	/* Explicit mode: a restrictive umask must not hide the file from PID 1's readers. */
-	if (fchmod(fd, 0644) < 0 || write(fd, content, len) != (ssize_t)len || fsync(fd) < 0) {
-		r = errno ? -errno : -EIO;
-		unlink(tmp);
-		return err_set(e, r, "writing %s", tmp);
-	}
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		unlink(tmp);
-		return err_set(e, r, "renaming %s to %s", tmp, path);
-	}
-	return 0;
-}
-
 int unitgen_write(const char *dir, const char *unit, const char *file, const char *content,
 		  struct error *e)
 {
@@ -326,7 +301,7 @@ int unitgen_write(const char *dir, const char *unit, const char *file, const cha
 	snprintf(d, sizeof(d), "%s/%s.d", dir, unit);
 	if (mkdir(d, 0755) < 0 && errno != EEXIST)
 		return err_set(e, -errno, "creating %s", d);
-	return write_atomic(path, content, e);
+	return write_atomic(path, ".tmp", content, true, e);
 }
 
 int unitgen_write_unit(const char *dir, const char *unit, const char *content, struct error *e)
@@ -335,7 +310,7 @@ int unitgen_write_unit(const char *dir, const char *unit, const char *content, s
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, unit) >= (int)sizeof(path))
 		return err_set(e, -ENAMETOOLONG, "path for %s", unit);
-	return write_atomic(path, content, e);
+	return write_atomic(path, ".tmp", content, true, e);
 }
 
 static bool has_header(const char *path)
