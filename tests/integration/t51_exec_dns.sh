@@ -90,6 +90,14 @@ check "up wrote a new file (new inode, i.e. rename)" isnt_same "$(stat -c %i "/e
 like "$(nctl exec "$D" cat /etc/resolv.conf)" "nameserver 192\.0\.2\.55" \
 	"the next exec sees the new file, not the old inode"
 
+# ---- a restrictive umask does not lock users out of the resolver config -----------------
+sed -i 's/^Nameserver=192.0.2.55/Nameserver=192.0.2.56/' "$CFG/$D.conf"
+up_umask077() { (umask 077 && nctl up "$D"); }
+check "up under umask 077 applies the next nameserver" up_umask077
+is "$(stat -c %a "/etc/netns/$D/resolv.conf")" 644 "resolv.conf is mode 0644 even when up ran under umask 077"
+like "$(nctl exec "$D" --user nobody cat /etc/resolv.conf)" "nameserver 192\.0\.2\.56" \
+	"so a program exec'd as nobody reads it"
+
 # ---- /sys follows the mount namespace --------------------------------------------------
 links=$(inns dns ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | xargs)
 is "$(nctl exec "$D" ls /sys/class/net | sort | xargs)" "$links" \
@@ -115,7 +123,7 @@ echo "nameserver 127.0.0.53" >/run/systemd/resolve/stub-resolv.conf
 rm -f /etc/resolv.conf
 ln -s ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf
 inside=$(nctl exec "$D" cat /etc/resolv.conf)
-like "$inside" "nameserver 192\.0\.2\.55" "symlinked resolv.conf: the namespace's is seen through the symlink"
+like "$inside" "nameserver 192\.0\.2\.56" "symlinked resolv.conf: the namespace's is seen through the symlink"
 check_fails "symlinked resolv.conf: the stub's 127.0.0.53 is not" grep -q 127.0.0.53 <<<"$inside"
 is "$(status nctl exec "$D" socat -u UNIX-CONNECT:/run/systemd/resolve/io.systemd.Resolve -)" 1 \
 	"symlinked resolv.conf: the varlink socket is still hidden"
@@ -133,7 +141,7 @@ echo "nameserver 127.0.0.54" >/run/systemd/resolve/stub-resolv.conf.new
 mv -f /run/systemd/resolve/stub-resolv.conf.new /run/systemd/resolve/stub-resolv.conf
 echo go >"$T/go"
 wait "$pid" || true
-like "$(cat "$T/out")" "nameserver 192\.0\.2\.55" \
+like "$(cat "$T/out")" "nameserver 192\.0\.2\.56" \
 	"a command started before resolved renamed its stub file still reads the namespace's"
 
 # ---- supplementary groups (needs a user in /etc, which only this test can add) ----
