@@ -217,7 +217,7 @@ for kind in file symlink uts dir; do
 		try --config-dir "$CFG" $cmd "$name"
 		if [ "$RC" = 124 ]; then not_ok "/run/netns/NAME is a $kind: $cmd hangs"; continue; fi
 		is "$RC" 1 "/run/netns/NAME is a $kind: $cmd exits 1"
-		like "$ERR" "/run/netns/$name( exists but is not a network namespace|: Too many levels of symbolic links)" \
+		like "$ERR" "/run/netns/$name( exists but is not a network namespace|: it is a symbolic link, not a namespace bind mount)" \
 			"/run/netns/NAME is a $kind: $cmd names the file and the problem"
 	done
 	is "$(stat -c '%F %s %i' "/run/netns/$name")" "$ident" "/run/netns/NAME is a $kind: it is left exactly as it was"
