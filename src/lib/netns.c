@@ -146,9 +146,13 @@ int ns_open(const char *name, int *ret_fd, struct error *e)
 		return err_cfg(e, NULL, 0, "invalid namespace name '%.64s'", name);
 	ns_path(name, path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ELOOP)
+	if (fd < 0 && errno == ELOOP) {
 		/* Anyone who can write /run/netns could point it anywhere. */
-		return err_set(e, -ELOOP, "refusing %s: it is a symbolic link, not a namespace bind mount", path);
+		err_set(e, -ELOOP, "refusing %s: it is a symbolic link, not a namespace bind mount", path);
+		if (e)
+			e->no_errno_text = true;
+		return -ELOOP;
+	}
 	if (fd < 0)
 		return errno == ENOENT ? -ENOENT : err_set(e, -errno, "opening %s", path);
 	if (!ns_fd_is_netns(fd)) {
