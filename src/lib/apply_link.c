@@ -662,7 +662,19 @@ int physical_return(struct apply_ctx *ctx, const struct state_rec *rec, int host
 	restore_req(rec, &req, mac);
 	req.ns_fd = host_ns_fd;
 	r = link_set(&ctx->ns, ifindex, &req, e);
-	if (r == -EEXIST)
+	if (r == -EEXIST) {
+		/* Say where the device is now, so that nobody goes looking for
+		 * it under a name it does not have. */
+		int where;
+		if (link_index(&ctx->ns, inside, &where, NULL) == 0)
+			return err_set(e, r,
+				       "returning '%s' to the host: a device of that name exists there now; it stays in namespace '%s' as '%s' until that name is free and down runs again",
+				       orig, ctx->c->name, inside);
+		if (link_index(&ctx->host, inside, &where, NULL) == 0)
+			return err_set(e, r,
+				       "returning '%s' to the host: a device of that name exists there now; it is on the host as '%s' (alias netnsctl:%s:%s)",
+				       orig, inside, ctx->c->name, orig);
 		return err_set(e, r, "returning '%s' to the host: a device of that name exists there now", orig);
+	}
 	return r < 0 ? err_set(e, r, "returning '%s' to the host", orig) : 0;
 }

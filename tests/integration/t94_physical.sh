@@ -293,6 +293,7 @@ ip -n "$HOST" link add nic0 type veth peer name imp0
 nctl down "$NS" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
 is "$rc" 1 "F: down fails while another device is called nic0"
 like "$(err_of "$CFG/err")" "'nic0'.*exists there now" "F: the message says nic0's name is taken on the host"
+like "$(err_of "$CFG/err")" "(stays in namespace '$NS' as 'lan0'|is on the host as 'lan0')" "F: and where the NIC is now, under which name"
 # The kernel may have moved it back under its inside name before refusing
 # the rename: then it is on the host as lan0, with the marker.
 if ip -n "$NS" link show lan0 >/dev/null 2>&1; then
