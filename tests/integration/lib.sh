@@ -131,3 +131,24 @@ snapshot() {
 		echo "== etc"; ls /etc/netns 2>/dev/null | grep "^$P" || true
 	}
 }
+
+# show_diff A B: the difference between two snapshots, as TAP comments.
+show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-240 | head -n 40 || true; }
+
+# fault_ops REPORT: the number of operations the fault build reported
+# (NETNSCTL_FAULT_REPORT=1) in the stderr file REPORT.
+fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tail -n1; }
+
+# eventually_same BEFORE [FN]: FN's output (default: snapshot) once it
+# equals BEFORE, or as it is after about 5 s. The kernel destroys a deleted
+# namespace's devices asynchronously, so a macvlan may hold its parent
+# promiscuous, or a veth host end linger, a moment longer.
+eventually_same() {
+	local fn=${2:-snapshot} now
+	for _ in $(seq 50); do
+		now=$("$fn")
+		[ "$now" = "$1" ] && break
+		sleep 0.1
+	done
+	echo "$now"
+}

@@ -55,18 +55,6 @@ settle() {
 	done
 }
 
-# eventually_same BEFORE: the host snapshot, once it equals BEFORE (or after
-# ~5 s). The kernel destroys a deleted namespace's devices asynchronously,
-# so a macvlan may hold its parent in promiscuous mode a moment longer.
-eventually_same() {
-	local now
-	for _ in $(seq 50); do
-		now=$(snap)
-		[ "$now" = "$1" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
 
 # ---- recording rtnetlink events ----------------------------------------
 declare -A WATCH_PID
@@ -251,7 +239,7 @@ is "$(ip -n "$R" route show)" "" "no route is left inside"
 check "the namespace itself is still up" test -e "/run/netns/$R"
 
 check "down succeeds" nctl down "$R"
-is "$(eventually_same "$before")" "$before" "the host is exactly as before the first up"
+is "$(eventually_same "$before" snap)" "$before" "the host is exactly as before the first up"
 
 # ---- veth -> bridge on a live link: applied or refused, never ignored -----------
 ip -n "$HOST" link add br34 address 02:00:00:00:34:01 type bridge
@@ -312,5 +300,5 @@ is "$(ip -n "${P}d" -o link show | awk -F': ' '$2 !~ /^(lo|nic1)(@|$)/ {sub(/@.*
 	"$veth_in" "the veth inside keeps its name and ifindex"
 check "nic1 is back in the host" has_link "$HOST" nic1
 check "down succeeds" nctl down "${P}d"
-is "$(eventually_same "$before")" "$before" "the host is exactly as before"
+is "$(eventually_same "$before" snap)" "$before" "the host is exactly as before"
 done_testing

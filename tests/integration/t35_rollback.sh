@@ -28,18 +28,6 @@ source "$(dirname "$0")/lib.sh"
 
 snap() { snapshot | sed -E 's/ (hello|tcn|topology_change|gc)_timer +[0-9.]+//g; s/ tentative( |$)/\1/'; }
 has_link() { ip -n "$1" link show "$2" >/dev/null 2>&1; }
-# eventually_same BEFORE: the host snapshot once it equals BEFORE (at most
-# ~5 s): the kernel destroys a deleted namespace's devices asynchronously,
-# so a macvlan may hold its parent promiscuous a moment longer.
-eventually_same() {
-	local now
-	for _ in $(seq 50); do
-		now=$(snap)
-		[ "$now" = "$1" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
 # dump NETNS: links, addresses and routes inside a namespace.
 dump() {
 	ip -n "$1" -d -o link show | sed -E 's/link-netnsid [0-9]+//'
@@ -68,7 +56,7 @@ fails_clean() {
 	check_fails "$desc: no namespace in ip netns list" bash -c "ip netns list | grep -q '^$name\\b'"
 	check "$desc: no /run/netns/$name" test ! -e "/run/netns/$name"
 	check "$desc: no state record in /run/netnsctl" test ! -e "/run/netnsctl/$name.state"
-	is "$(eventually_same "$before")" "$before" "$desc: the host's links, addresses and routes are as before"
+	is "$(eventually_same "$before" snap)" "$before" "$desc: the host's links, addresses and routes are as before"
 	nic_home "$desc"
 }
 # nic_home DESC: the fake NIC is back under its original name, down, with
@@ -151,7 +139,7 @@ up_err "${P}e"
 is "$RC" 1 "E1 (change an address, add a macvlan, bad route): up fails with exit status 1"
 like "$ERR" "^netnsctl: $CFG/${P}e\\.conf:22: " "E1: the message names the [Route] line"
 is "$(dump "${P}e")" "$ns_before" "E1: the namespace's links, addresses and routes are as before"
-is "$(eventually_same "$host_before")" "$host_before" "E1: the host is as before"
+is "$(eventually_same "$host_before" snap)" "$host_before" "E1: the host is as before"
 is "$(cat "/run/netnsctl/${P}e.state" 2>&1)" "$state_before" "E1: the state record is as before"
 
 # Removing the physical [Link] while the same update fails: the NIC must
@@ -161,11 +149,11 @@ up_err "${P}e"
 is "$RC" 1 "E2 (remove the physical [Link], bad route): up fails with exit status 1"
 like "$ERR" "^netnsctl: $CFG/${P}e\\.conf:8: " "E2: the message names the [Route] line"
 is "$(dump "${P}e")" "$ns_before" "E2: the namespace is as before (lan0 inside again, addresses back)"
-is "$(eventually_same "$host_before")" "$host_before" "E2: the host is as before (nic0 not left in the host)"
+is "$(eventually_same "$host_before" snap)" "$host_before" "E2: the host is as before (nic0 not left in the host)"
 is "$(cat "/run/netnsctl/${P}e.state" 2>&1)" "$state_before" "E2: the state record is as before"
 
 printf '%s\n' "$PHYS" "$VETH" | conf e
 check "E: down succeeds" nctl down "${P}e"
 nic_home "E (after down)"
-is "$(eventually_same "$initial")" "$initial" "after everything, the host is exactly as at the start"
+is "$(eventually_same "$initial" snap)" "$initial" "after everything, the host is exactly as at the start"
 done_testing

@@ -28,26 +28,11 @@
 source "$(dirname "$0")/lib.sh"
 
 snap() { snapshot | sed -E 's/ (hello|tcn|topology_change|gc)_timer +[0-9.]+//g; s/ tentative( |$)/\1/'; }
-# eventually_same BEFORE: the host snapshot once it equals BEFORE (at most
-# ~5 s): the kernel destroys a deleted namespace's devices asynchronously,
-# so a macvlan may hold its parent promiscuous a moment longer.
-eventually_same() {
-	local now
-	for _ in $(seq 50); do
-		now=$(snap)
-		[ "$now" = "$1" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
-# show_diff A B: the difference, as TAP comments.
-show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-240 || true; }
 # restore: after a failed check, put the world back so that the next k
 # starts from the baseline (down, with --force if the record is gone).
 restore() {
 	nctl down "$NS" >/dev/null 2>&1 || nctl down --force "$NS" >/dev/null 2>&1 || true
 }
-fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tail -n1; }
 
 [ -x "$NETNSCTL_FAULT" ] || { setup_world; not_ok "fault build missing at $NETNSCTL_FAULT (make fault)"; done_testing; exit 1; }
 setup_world
@@ -103,7 +88,7 @@ like "${K:-none}" "^[0-9]+$" "the fault build reports its operation count for up
 check "a 3-link up takes at least 10 kernel operations" test "${K:-0}" -ge 10
 check "nic0 is inside after the clean up" ip -n "$NS" link show lan0
 check "down of the clean run succeeds" nctl down "$NS"
-now=$(eventually_same "$baseline")
+now=$(eventually_same "$baseline" snap)
 is "$now" "$baseline" "the host is back to the baseline"
 [ "$now" = "$baseline" ] || show_diff "$baseline" "$now"
 
@@ -111,7 +96,7 @@ is "$now" "$baseline" "the host is back to the baseline"
 for k in $(seq 1 "${K:-0}"); do
 	NETNSCTL_FAULT_AT=$k nctl_fault up "$NS" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
 	err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
-	now=$(eventually_same "$baseline")
+	now=$(eventually_same "$baseline" snap)
 	why=""
 	[ "$rc" -ne 0 ] || why="$why up succeeded;"
 	[[ "$err" == *"injected fault at operation $k "* ]] || why="$why fault not reported;"
@@ -136,7 +121,7 @@ NETNSCTL_FAULT_REPORT=1 nctl_fault down "$NS" >/dev/null 2>"$CFG/report" && rc=0
 is "$rc" 0 "down with the fault build and no fault succeeds"
 KD=$(fault_ops "$CFG/report")
 like "${KD:-none}" "^[0-9]+$" "the fault build reports its operation count for down ($KD)"
-is "$(eventually_same "$baseline")" "$baseline" "the host is back to the baseline"
+is "$(eventually_same "$baseline" snap)" "$baseline" "the host is back to the baseline"
 for k in $(seq 1 "${KD:-0}"); do
 	why=""
 	if ! nctl up "$NS" >/dev/null 2>&1; then
@@ -150,7 +135,7 @@ for k in $(seq 1 "${KD:-0}"); do
 	# harmless: the record is removed at the end); a failure must name it.
 	[ "$rc" -eq 0 ] || [[ "$err" == *"injected fault at operation $k "* ]] || why="$why failed without naming the fault (rc=$rc);"
 	nctl down "$NS" >/dev/null 2>"$CFG/err2" || why="$why plain down afterwards failed: $(grep -v '^# + ' "$CFG/err2");"
-	now=$(eventually_same "$baseline")
+	now=$(eventually_same "$baseline" snap)
 	[ ! -e "/run/netns/$NS" ] || why="$why namespace left;"
 	[ ! -e "/run/netnsctl/$NS.state" ] || why="$why state record left;"
 	[ "$now" = "$baseline" ] || why="$why host differs;"

@@ -35,19 +35,6 @@ ruleset() { nsenter --net="/run/netns/$HOST" nft list ruleset; }
 inside() { nsenter --net="/run/netns/$1" nft list ruleset 2>/dev/null || true; }
 # world: everything on the host side that must come back.
 world() { snapshot; echo "== ruleset"; ruleset; echo "== sysctls"; sysctls; }
-# eventually_same BEFORE: the world once it equals BEFORE (at most ~5 s):
-# the kernel destroys a deleted namespace's devices asynchronously.
-eventually_same() {
-	local now
-	for _ in $(seq 50); do
-		now=$(world)
-		[ "$now" = "$1" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
-show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-240 || true; }
-fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tail -n1; }
 
 [ -x "$NETNSCTL_FAULT" ] || { setup_world; not_ok "fault build missing at $NETNSCTL_FAULT (make fault)"; done_testing; exit 1; }
 setup_world
@@ -130,7 +117,7 @@ is "$rc" 1 "up of $B, which publishes $A's port 8080, fails"
 like "$err" "^netnsctl: $CFG/$B\.conf:8: .*already published by another namespace" "the message names $B.conf:8 (HostPort=) and says why"
 check "no namespace $B is left" test ! -e "/run/netns/$B"
 check "no record of $B is left" test ! -e "/run/netnsctl/$B.state"
-now=$(eventually_same "$with_a")
+now=$(eventually_same "$with_a" world)
 is "$now" "$with_a" "the host (ruleset, sysctls, links, addresses, routes) is as before"
 [ "$now" = "$with_a" ] || show_diff "$with_a" "$now"
 is "$(inside "$A")" "$a_inside" "$A's table inside is untouched"
@@ -149,7 +136,7 @@ sweep_first_up() {
 	for k in $(seq 1 "${K:-0}"); do
 		NETNSCTL_FAULT_AT=$k nctl_fault up "$n" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
 		err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
-		now=$(eventually_same "$empty")
+		now=$(eventually_same "$empty" world)
 		why=""
 		[ "$rc" -ne 0 ] || why="$why up succeeded;"
 		[[ "$err" == *"injected fault at operation $k "* ]] || why="$why fault not reported;"
@@ -167,7 +154,7 @@ sweep_first_up() {
 	done
 }
 check "down of $A succeeds" nctl down "$A"
-is "$(eventually_same "$empty")" "$empty" "with nothing up, the host has no table and its sysctls back"
+is "$(eventually_same "$empty" world)" "$empty" "with nothing up, the host has no table and its sysctls back"
 sweep_first_up "$C" "a table inside: host part after it"
 # No table inside: the host part is loaded on a thread while the links are
 # made (apply_fw.c, fw_async_start), and the registry of the shared sysctl
@@ -223,7 +210,7 @@ check "up of $C succeeds" nctl up "$C"
 NETNSCTL_FAULT_REPORT=1 nctl_fault down "$C" >/dev/null 2>"$CFG/report" && rc=0 || rc=$?
 is "$rc" 0 "down with the fault build and no fault succeeds"
 KD=$(fault_ops "$CFG/report")
-is "$(eventually_same "$empty")" "$empty" "the host is back to empty"
+is "$(eventually_same "$empty" world)" "$empty" "the host is back to empty"
 for k in $(seq 1 "${KD:-0}"); do
 	why=""
 	if ! nctl up "$C" >/dev/null 2>&1; then
@@ -234,7 +221,7 @@ for k in $(seq 1 "${KD:-0}"); do
 	err=$(grep -v '^# + ' "$CFG/err" | head -n3 || true)
 	[ "$rc" -eq 0 ] || [[ "$err" == *"injected fault at operation $k "* ]] || why="$why failed without naming the fault (rc=$rc);"
 	nctl down "$C" >/dev/null 2>"$CFG/err2" || why="$why plain down afterwards failed: $(grep -v '^# + ' "$CFG/err2");"
-	now=$(eventually_same "$empty")
+	now=$(eventually_same "$empty" world)
 	[ ! -e "/run/netns/$C" ] || why="$why namespace left;"
 	[ ! -e "/run/netnsctl/$C.state" ] || why="$why record left;"
 	[ "$now" = "$empty" ] || why="$why host differs;"

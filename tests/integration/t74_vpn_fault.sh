@@ -17,7 +17,6 @@ command -v wireguard-go >/dev/null && command -v wg >/dev/null ||
 [ -x "$NETNSCTL_FAULT" ] || { setup_world; not_ok "fault build missing at $NETNSCTL_FAULT (make fault)"; done_testing; exit 1; }
 setup_world
 NS="${P}vf"
-fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tail -n1; }
 # wireguard-go processes (not zombies) started for host-side name $1
 wg_procs() {
 	local p

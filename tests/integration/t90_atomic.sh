@@ -92,8 +92,6 @@ same() {
 	done
 	echo "$now"
 }
-show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-200 | head -n 30 || true; }
-fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tail -n1; }
 nic_line() { ip -n "$HOST" -o link show nic0 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
 restore_base() {
 	nctl down "$NS" >/dev/null 2>&1 || nctl down --force "$NS" >/dev/null 2>&1 || true

@@ -58,7 +58,6 @@ same() {
 	done
 	echo "$now"
 }
-show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-200 | head -n 20 || true; }
 nic_line() { ip -n "$HOST" -o link show nic0 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
 # bg OUT CMD...: run netnsctl in the background, stdout+stderr to OUT and
 # the exit status to OUT.rc.
