@@ -139,6 +139,10 @@ show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-240 | h
 # (NETNSCTL_FAULT_REPORT=1) in the stderr file REPORT.
 fault_ops() { sed -n 's/^netnsctl-fault: \([0-9]*\) operations$/\1/p' "$1" | tail -n1; }
 
+# nic_line [DEV]: name, MTU and MAC of the fake NIC DEV (default nic0) on
+# the host, the identity a test checks it came home with.
+nic_line() { ip -n "$HOST" -o link show "${1:-nic0}" 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
+
 # eventually_same BEFORE [FN]: FN's output (default: snapshot) once it
 # equals BEFORE, or as it is after about 5 s. The kernel destroys a deleted
 # namespace's devices asynchronously, so a macvlan may hold its parent

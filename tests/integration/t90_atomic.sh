@@ -92,7 +92,6 @@ same() {
 	done
 	echo "$now"
 }
-nic_line() { ip -n "$HOST" -o link show nic0 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
 restore_base() {
 	nctl down "$NS" >/dev/null 2>&1 || nctl down --force "$NS" >/dev/null 2>&1 || true
 	base_conf

@@ -65,16 +65,6 @@ nsdump() {
 	echo "== etc"
 	for f in /etc/netns/"$NS"/*; do [ -e "$f" ] && { echo "-- $f"; cat "$f"; }; done
 } 2>/dev/null
-same() {
-	local ref=$1 now; shift
-	for _ in $(seq 50); do
-		now=$("$@")
-		[ "$now" = "$ref" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
-nic_line() { ip -n "$HOST" -o link show nic0 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
 # status_of: "STATE managed|unmanaged" from status --json.
 status_of() {
 	nctl status --json "$NS" 2>/dev/null | jq -r '.state + " " + (if .managed then "managed" else "unmanaged" end)' 2>/dev/null ||
@@ -92,11 +82,11 @@ what_was_left() {
 recover() {
 	local desc=$1 why="" now
 	nctl up "$NS" >/dev/null 2>"$CFG/rec.err" || why="$why up after the kill failed: $(grep -v '^# + ' "$CFG/rec.err");"
-	now=$(same "$ref" nsdump)
+	now=$(eventually_same "$ref" nsdump)
 	[ "$now" = "$ref" ] || { why="$why namespace differs from a clean up;"; show_diff "$ref" "$now"; }
 	[ "$(status_of)" = "up managed" ] || why="$why status --json does not say up and managed ($(status_of));"
 	nctl down "$NS" >/dev/null 2>"$CFG/rec.err" || why="$why down failed: $(grep -v '^# + ' "$CFG/rec.err");"
-	now=$(same "$baseline" hsnap)
+	now=$(eventually_same "$baseline" hsnap)
 	[ "$now" = "$baseline" ] || { why="$why host differs from the baseline;"; show_diff "$baseline" "$now"; }
 	[ "$(nic_line)" = "$NIC" ] || why="$why nic0 is not home as it was;"
 	if [ -z "$why" ]; then
@@ -159,7 +149,7 @@ check "a clean up succeeds" hostx timeout 30 "$NETNSCTL" --config-dir "$CFG" up 
 ref=$(nsdump)
 like "$ref" "lan0.*mtu 1400" "the reference has lan0 inside with its MTU"
 check "a clean down succeeds" nctl down "$NS"
-is "$(same "$baseline" hsnap)" "$baseline" "the host is back to the baseline after the clean run"
+is "$(eventually_same "$baseline" hsnap)" "$baseline" "the host is back to the baseline after the clean run"
 # The delays span one whole up, timed as the kills will run it (the
 # fastest of three warm runs: a slow outlier would waste kills after the end).
 T_US=

@@ -49,16 +49,6 @@ nsdump() {
 		sed -E 's/,?(NO-CARRIER|LOWER_UP|M-DOWN)//g; s/state [A-Z]+ //; s/^[0-9]+: //; s/@if[0-9]+//;
 			s/link-netnsid [0-9]+//; s#link/ether [0-9a-f:]+#link/ether X#' | sort
 }
-same() {
-	local ref=$1 now; shift
-	for _ in $(seq 50); do
-		now=$("$@")
-		[ "$now" = "$ref" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
-nic_line() { ip -n "$HOST" -o link show nic0 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
 # bg OUT CMD...: run netnsctl in the background, stdout+stderr to OUT and
 # the exit status to OUT.rc.
 bg() { local out=$1; shift; { nsenter --net="/run/netns/$HOST" "$NETNSCTL" --config-dir "$CFG" "$@" >"$out" 2>&1; echo $? >"$out.rc"; } & }
@@ -107,7 +97,7 @@ baseline=$(hsnap)
 check "a lone up succeeds" nctl up "$NS"
 ref=$(nsdump "$NS")
 check "a lone down succeeds" nctl down "$NS"
-is "$(same "$baseline" hsnap)" "$baseline" "the host is back to the baseline"
+is "$(eventually_same "$baseline" hsnap)" "$baseline" "the host is back to the baseline"
 
 # ---- D (background): readers all along ---------------------------------------
 READERS=$CFG/readers
@@ -141,7 +131,7 @@ for round in 1 2 3 4 5; do
 	is "$now" "$ref" "A$round: the namespace equals a lone up's"
 	[ "$now" = "$ref" ] || show_diff "$ref" "$now"
 	check "A$round: down succeeds" nctl down "$NS"
-	is "$(same "$baseline" hsnap)" "$baseline" "A$round: the host is back to the baseline"
+	is "$(eventually_same "$baseline" hsnap)" "$baseline" "A$round: the host is back to the baseline"
 	rm -f "$CFG"/a1* "$CFG"/a2*
 done
 
@@ -165,7 +155,7 @@ for round in $(seq 1 10); do
 		fi
 	else
 		end=down
-		now=$(same "$baseline" hsnap)
+		now=$(eventually_same "$baseline" hsnap)
 		if [ "$now" = "$baseline" ] && [ "$(nic_line)" = "$NIC" ]; then
 			ok "B$round: ended down, and whole (host as the baseline, nic0 home)"; whole=$((whole + 1))
 		else
@@ -174,7 +164,7 @@ for round in $(seq 1 10); do
 	fi
 	echo "# B$round: started $start, ended $end"
 	nctl down "$NS" >/dev/null 2>&1 || true
-	is "$(same "$baseline" hsnap)" "$baseline" "B$round: after a final down the host is back to the baseline"
+	is "$(eventually_same "$baseline" hsnap)" "$baseline" "B$round: after a final down the host is back to the baseline"
 	rm -f "$CFG"/b1* "$CFG"/b2*
 done
 
@@ -201,7 +191,7 @@ for i in $(seq 1 8); do bg "$CFG/c$i" down "${P}p$i"; done
 for i in $(seq 1 8); do while [ ! -e "$CFG/c$i.rc" ]; do sleep 0.02; done; done
 rcs=$(for i in $(seq 1 8); do rc_of "$CFG/c$i"; done | tr '\n' ' ')
 is "$rcs" "0 0 0 0 0 0 0 0 " "C: 8 parallel down all succeed"
-now=$(same "$baseline" hsnap)
+now=$(eventually_same "$baseline" hsnap)
 is "$now" "$baseline" "C: zero residue after the parallel downs"
 [ "$now" = "$baseline" ] || show_diff "$baseline" "$now"
 rm -f "$CFG"/c?*
@@ -216,7 +206,7 @@ bg "$CFG/o1" down "${P}p1" "${P}p2" "${P}p3" "${P}p4"
 bg "$CFG/o2" down "${P}p4" "${P}p3" "${P}p2" "${P}p1"
 for f in o1 o2; do while [ ! -e "$CFG/$f.rc" ]; do sleep 0.02; done; done
 is "$(rc_of "$CFG/o1") $(rc_of "$CFG/o2")" "0 0" "C: down of the same 4 names twice at once: both succeed"
-is "$(same "$baseline" hsnap)" "$baseline" "C: zero residue"
+is "$(eventually_same "$baseline" hsnap)" "$baseline" "C: zero residue"
 
 # ---- D: the readers' verdict ----------------------------------------------------------
 touch "$READERS/stop"
@@ -252,7 +242,7 @@ while [ ! -e "$CFG/w.rc" ]; do sleep 0.02; done
 is "$(rc_of "$CFG/w")" 0 "E: once the lock is released the waiting up succeeds"
 is "$(nsdump "$NS")" "$ref" "E: and the namespace is whole"
 check "E: down succeeds" nctl down "$NS"
-now=$(same "$baseline" hsnap)
+now=$(eventually_same "$baseline" hsnap)
 is "$now" "$baseline" "at the end the host equals the baseline"
 [ "$now" = "$baseline" ] || show_diff "$baseline" "$now"
 is "$(nic_line)" "$NIC" "nic0 is home with its original name, MTU and MAC"

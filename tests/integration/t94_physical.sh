@@ -50,22 +50,12 @@ hsnap() {
 	echo "== files"
 	find /etc/netns /run/netnsctl /run/netns -maxdepth 2 -path "*/$P*" ! -name "$HOST" ! -name "${P}o" 2>/dev/null | sort
 } 2>/dev/null
-same() {
-	local ref=$1 now; shift
-	for _ in $(seq 50); do
-		now=$("$@")
-		[ "$now" = "$ref" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
-nic_line() { ip -n "$HOST" -o link show nic0 2>/dev/null | sed -E 's/^[0-9]+: ([^:]*):.*( mtu [0-9]+ ).*(link\/ether [0-9a-f:]+ ).*/\1\2\3/'; }
 err_of() { grep -v '^# + ' "$1" | head -n 3; }
 # home DESC: nic0 is back under its name, MTU and MAC, and the host has no
 # residue.
 home() {
 	local now
-	now=$(same "$baseline" hsnap)
+	now=$(eventually_same "$baseline" hsnap)
 	if [ "$now" = "$baseline" ] && [ "$(nic_line)" = "$NIC" ]; then
 		ok "$1: nic0 is home (name, MTU, MAC), zero residue"
 	else

@@ -52,15 +52,6 @@ VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
     --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --track-fds=yes)
 
 hsnap() { snapshot | sed -E 's/ tentative( |$)/\1/'; }
-same() {
-	local ref=$1 now; shift
-	for _ in $(seq 50); do
-		now=$("$@")
-		[ "$now" = "$ref" ] && break
-		sleep 0.1
-	done
-	echo "$now"
-}
 show_diff() { diff <(echo "$1") <(echo "$2") | sed 's/^/#   /' | cut -c1-200 | head -n 20 || true; }
 host_names() { ip -n "$HOST" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 # vg_check LOG DESC: judge one valgrind log, one assertion per kind of
@@ -181,7 +172,7 @@ for i in $(seq 1 "$CYCLES"); do
 		nctl down "$NS" >/dev/null 2>&1 || nctl down --force "$NS" >/dev/null 2>&1 || true
 	fi
 	if [ $((i % 100)) -eq 0 ] || [ "$i" -eq "$CYCLES" ]; then
-		now=$(same "$baseline" hsnap)
+		now=$(eventually_same "$baseline" hsnap)
 		if [ "$now" = "$baseline" ]; then
 			ok "cycles 1-$i: the full host snapshot equals the start"
 		else
@@ -227,7 +218,7 @@ if cc -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g -I"$ROOT/src/lib" \
 else
 	not_ok "soak_loop does not build (run make O=$B first)"
 fi
-now=$(same "$baseline" hsnap)
+now=$(eventually_same "$baseline" hsnap)
 is "$now" "$baseline" "after the library loop the host snapshot equals the start"
 [ "$now" = "$baseline" ] || show_diff "$baseline" "$now"
 
