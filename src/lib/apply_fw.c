@@ -15,12 +15,14 @@
 #include <net/if.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "apply_int.h"
 #include "fault.h"
+#include "fileio.h"
 #include "netns.h"
 #include "nft.h"
 
@@ -1016,8 +1018,11 @@ static int record_add(struct apply_ctx *ctx, struct error *e)
  * numbers stay the same from run to run. */
 struct fw_async {
 	pid_t pid;
-	int go;         /* to the helper: one byte, had_record; closed without it: give up */
-	int result;     /* from the helper: struct async_result, then the undo text */
+	/* A stream socketpair, not pipes: a helper that died must be an
+	 * EPIPE for `up`, not a SIGPIPE. To the helper: one byte, had_record
+	 * (shut down without it: give up); from it: struct async_result, then
+	 * the undo text. */
+	int sock;
 	bool had_record;
 	bool collected;
 	char *undo;
@@ -1030,46 +1035,15 @@ struct async_result {
 	struct error e;
 };
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Everything but our end of the socketpair goes first: the lock, stdout
+ * and a caller's pipe must not outlive `up` in here. */
+static void async_close_others(int keep)
 {
-	for (const char *p = buf; len > 0;) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-	for (char *p = buf; len > 0;) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Everything but the two pipe ends goes first: the lock, stdout and a
- * caller's pipe must not outlive `up` in here. */
-static void async_close_others(int a, int b)
-{
-	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
-
-	if ((lo > 0 && close_range(0, lo - 1, 0) < 0) || (hi > lo + 1 && close_range(lo + 1, hi - 1, 0) < 0) ||
-	    close_range(hi + 1, ~0u, 0) < 0)
+	if ((keep > 0 && close_range(0, (unsigned)keep - 1, 0) < 0) || close_range((unsigned)keep + 1, ~0u, 0) < 0)
 		_exit(1);
 }
 
-_Noreturn static void async_child(const struct cfg *c, pid_t parent, int go, int result)
+_Noreturn static void async_child(const struct cfg *c, pid_t parent, int sock)
 {
 	static const struct fw_plan no_registry;
 	struct async_result h = { 0 };
@@ -1080,17 +1054,20 @@ _Noreturn static void async_child(const struct cfg *c, pid_t parent, int go, int
 	/* Gone with `up` if it dies before its go (a crash, a signal). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(0);
-	async_close_others(go, result);
+	async_close_others(sock);
+	fault_die("helper-start");
 	h.r = host_prepare(c, &nb, hash, &s, &h.e);
-	if (read_all(go, &had, 1) < 0)
+	if (read_exact(sock, &had, 1) < 0)
 		_exit(0); /* `up` failed or gave up before the record: do nothing */
+	fault_die("helper-before-commit");
 	if (h.r == 0) {
 		s.no_fault = true;
 		h.r = host_run(c, had == 1, &no_registry, &nb, hash, &s, &undo, &h.loaded, &h.e);
 	}
+	fault_die("helper-after-commit");
 	h.undo_len = undo ? strlen(undo) : 0;
-	if (write_all(result, &h, sizeof(h)) == 0 && h.undo_len)
-		(void)write_all(result, undo, h.undo_len);
+	if (send_all(sock, &h, sizeof(h)) == 0 && h.undo_len)
+		(void)send_all(sock, undo, h.undo_len);
 	/* Our exit closes the nftables socket: any wait is ours, not up's. */
 	_exit(0);
 }
@@ -1100,37 +1077,29 @@ int fw_async_start(struct apply_ctx *ctx)
 {
 	const struct cfg *c = ctx->c;
 	struct fw_async *a;
-	int go[2], res[2];
+	int sv[2];
 	pid_t parent = getpid();
 
 	if (!fw_wants_host(c) || fw_wants_ns(c))
 		return 0;
+	/* Failing any of this only means no head start. */
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return 0; /* no head start, then */
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		free(a);
 		return 0;
-	}
-	if (pipe2(res, O_CLOEXEC) < 0) {
-		close(go[0]);
-		close(go[1]);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		free(a);
 		return 0;
 	}
 	a->pid = fork();
 	if (a->pid == 0)
-		async_child(c, parent, go[0], res[1]);
-	close(go[0]);
-	close(res[1]);
+		async_child(c, parent, sv[1]);
+	close(sv[1]);
 	if (a->pid < 0) {
-		close(go[1]);
-		close(res[0]);
+		close(sv[0]);
 		free(a);
 		return 0;
 	}
-	a->go = go[1];
-	a->result = res[0];
+	a->sock = sv[0];
 	ctx->fwa = a;
 	return 0;
 }
@@ -1149,14 +1118,17 @@ int fw_async_go(struct apply_ctx *ctx, struct error *e)
 	if (!a->had_record && (r = record_add(ctx, e)) < 0)
 		return r;
 	had = a->had_record;
-	if (write_all(a->go, &had, 1) < 0)
-		return err_set(e, -EIO, "starting the host rules");
+	/* A helper that is gone already shows up as no result in
+	 * fw_async_finish(), and `up` does the work itself. */
+	(void)send_all(a->sock, &had, 1);
 	return 0;
 }
 
 /* The helper's result: the old part for a rollback, its error. e may be
  * NULL (a rollback collects the undo and moves on). A helper that was never
- * told to go is told to give up (closing its pipe) and does nothing. */
+ * told to go is told to give up (end of stream) and does nothing. 1: the
+ * helper ended without a result (killed, out of memory): the caller loads
+ * the part itself, which is safe whether or not the helper committed. */
 int fw_async_finish(struct apply_ctx *ctx, struct error *e)
 {
 	struct fw_async *a = ctx->fwa;
@@ -1166,14 +1138,13 @@ int fw_async_finish(struct apply_ctx *ctx, struct error *e)
 	if (!a || a->collected)
 		return 0;
 	a->collected = true;
-	close(a->go);
-	a->go = -1;
-	r = read_all(a->result, &h, sizeof(h));
-	if (r == -EPIPE && e)
-		return err_set(e, -EIO, "loading the host rules: the helper process ended without a result");
+	(void)shutdown(a->sock, SHUT_WR);
+	r = read_exact(a->sock, &h, sizeof(h));
+	if (r == -EPIPE)
+		return 1;
 	if (r < 0)
-		return r == -EPIPE ? 0 : err_set(e, r, "loading the host rules");
-	if (h.undo_len && (!(a->undo = calloc(1, h.undo_len + 1)) || read_all(a->result, a->undo, h.undo_len) < 0))
+		return err_set(e, r, "loading the host rules");
+	if (h.undo_len && (!(a->undo = calloc(1, h.undo_len + 1)) || read_exact(a->sock, a->undo, h.undo_len) < 0))
 		return err_set(e, -ENOMEM, "loading the host rules");
 	if (h.r < 0) {
 		if (e)
@@ -1192,9 +1163,7 @@ void fw_async_free(struct apply_ctx *ctx)
 
 	if (!a)
 		return;
-	if (a->go >= 0)
-		close(a->go);
-	close(a->result);
+	close(a->sock);
 	/* Reaped if it is done; if it is still closing its socket, it is
 	 * reparented when we exit. */
 	(void)waitpid(a->pid, NULL, WNOHANG);
@@ -1219,9 +1188,12 @@ int firewall_apply(struct apply_ctx *ctx, struct error *e)
 	 * it is done while the helper finishes. */
 	r = host ? plan_sysctls(ctx, &plan, e) : 0;
 	/* The helper's result next: a failed part fails here, as the serial
-	 * transaction would. */
-	if (r == 0 && ahead)
-		r = fw_async_finish(ctx, e);
+	 * transaction would. Without one, whatever it may have committed goes,
+	 * and the part is loaded here as if there had been no helper. */
+	if (r == 0 && ahead && (r = fw_async_finish(ctx, e)) == 1) {
+		ahead = false;
+		r = had_record ? 0 : nft_part_remove(-1, c->name, e);
+	}
 	/* Inside first: the kill switch is in place before the host opens
 	 * any path. */
 	if (r == 0)

@@ -2,6 +2,7 @@
 #include "fault.h"
 
 #ifdef NETNSCTL_FAULT_INJECTION
+#include <signal.h>
 #include <stdio.h>
 
 static unsigned long fault_count;
@@ -26,5 +27,13 @@ int fault_check(const char *what, struct error *e)
 	if ((long)fault_count == fault_at)
 		return err_set(e, -EIO, "injected fault at operation %lu (%s)", fault_count, what);
 	return 0;
+}
+
+void fault_die(const char *point)
+{
+	const char *s = getenv("NETNSCTL_FAULT_DIE");
+
+	if (s && STREQ(s, point))
+		raise(SIGKILL);
 }
 #endif

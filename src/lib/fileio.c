@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 int write_atomic(const char *path, const char *suffix, const char *content, bool durable, struct error *e)
@@ -28,6 +29,34 @@ int write_atomic(const char *path, const char *suffix, const char *content, bool
 		r = -errno;
 		unlink(tmp);
 		return err_set(e, r, "renaming %s to %s", tmp, path);
+	}
+	return 0;
+}
+
+int send_all(int fd, const void *buf, size_t len)
+{
+	for (const char *p = buf; len > 0;) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int read_exact(int fd, void *buf, size_t len)
+{
+	for (char *p = buf; len > 0;) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= (size_t)n;
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "fault.h"
+#include "fileio.h"
 
 /* ---- keys ----------------------------------------------------------- */
 
@@ -747,20 +748,6 @@ static int uapi_connect(const char *ifname, pid_t expect_pid, struct error *e)
 	return fd;
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The reply is "errno=N\n\n"; N is 0 or a (negative) errno. */
 static int read_reply(int fd, struct error *e)
 {
@@ -805,7 +792,7 @@ int wg_uapi_set(const char *ifname, pid_t expect_pid, const struct wg_device *d,
 	req = wg_uapi_build(d);
 	if (!req)
 		return err_set(e, -ENOMEM, "building the WireGuard configuration");
-	r = write_all(fd, req, strlen(req));
+	r = send_all(fd, req, strlen(req));
 	wg_uapi_free(req);
 	if (r < 0)
 		return err_set(e, r, "sending the configuration to wireguard-go");
@@ -973,7 +960,7 @@ int wg_uapi_get(const char *ifname, pid_t expect_pid, struct wg_device *ret, str
 
 	if (fd < 0)
 		return fd;
-	r = write_all(fd, "get=1\n\n", 7);
+	r = send_all(fd, "get=1\n\n", 7);
 	if (r < 0)
 		return err_set(e, r, "asking wireguard-go for its configuration");
 	r = read_all(fd, &text, e);

@@ -18,8 +18,9 @@
 #   - with the fault build, a failure at every kernel operation of `up` of
 #     $P"c" (the first user of the shared table, so its rollback must also
 #     delete the table and put the uplink's forwarding sysctl back) leaves
-#     zero residue; the same for $P"d", whose host part is loaded on a
-#     thread while the links are made;
+#     zero residue; the same for $P"d", whose host part is loaded by a
+#     helper process while the links are made, and when that helper is
+#     killed at any of its stages up still succeeds, with the rules once;
 #   - with the fault build, a failure at every operation of an `up` that
 #     changes a running $P"a" leaves its rules (host and inside) as before;
 #   - a fault at every operation of `down` is reported or absorbed, and a
@@ -156,10 +157,24 @@ sweep_first_up() {
 check "down of $A succeeds" nctl down "$A"
 is "$(eventually_same "$empty" world)" "$empty" "with nothing up, the host has no table and its sysctls back"
 sweep_first_up "$C" "a table inside: host part after it"
-# No table inside: the host part is loaded on a thread while the links are
+# No table inside: the host part is loaded by a helper process while the links are
 # made (apply_fw.c, fw_async_start), and the registry of the shared sysctl
 # in a second transaction.
 sweep_first_up "$D" "no table inside: host part loaded ahead"
+
+# ---- the helper that loads the host part dies ------------------------------------------------------
+# The fault build's NETNSCTL_FAULT_DIE kills the helper with SIGKILL when it
+# starts, after `up`'s go but before it commits, and after it committed but
+# before it reports. up must neither fail nor die (no SIGPIPE) nor load the
+# rules twice: it loads the part itself. down then leaves zero residue.
+for point in helper-start helper-before-commit helper-after-commit; do
+	NETNSCTL_FAULT_DIE=$point nctl_fault up "$D" >/dev/null 2>"$CFG/err" && rc=0 || rc=$?
+	is "$rc" 0 "helper killed at $point: up still succeeds $(grep -v '^# + ' "$CFG/err" | head -n1)"
+	is "$(ruleset | grep -c 'masquerade comment "Masquerade=yes')" 1 "helper killed at $point: the masquerade rule is there once"
+	like "$(ruleset)" "net.ipv4.conf.wan0.forwarding=0" "helper killed at $point: the shared sysctl is registered"
+	check "helper killed at $point: down succeeds" nctl down "$D"
+	is "$(eventually_same "$empty" world)" "$empty" "helper killed at $point: zero residue"
+done
 
 # ---- a fault at every operation of an up that changes a running namespace ------------------------------
 check "up of $A again succeeds" nctl up "$A"
