@@ -10,7 +10,6 @@
  * transaction. Every rule is rendered here, one command per line, and each
  * line remembers the config line it came from, so that an error from
  * libnftables points at the config. */
-#include <fcntl.h>
 #include <linux/close_range.h>
 #include <net/if.h>
 #include <signal.h>
